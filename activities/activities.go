@@ -1,0 +1,223 @@
+// Package activities holds the SigningProcess activities: the only code that
+// calls provider APIs and touches the document store. They are idempotent
+// enough to be retried by Temporal: document keys are deterministic, so a
+// retried fetch overwrites the same objects.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/firmaflow/firmaflow/docstore"
+	"github.com/firmaflow/firmaflow/providers"
+	"github.com/firmaflow/firmaflow/signing"
+)
+
+// Activities holds the dependencies of the SigningProcess activities.
+type Activities struct {
+	Providers *providers.Registry
+	Store     *docstore.Store
+	Logger    *slog.Logger
+}
+
+// SendOutput identifies the process the provider opened.
+type SendOutput struct {
+	ProviderRef string `json:"provider_ref"`
+}
+
+// ProviderCall names a process at a provider.
+type ProviderCall struct {
+	Provider    string `json:"provider"`
+	ProviderRef string `json:"provider_ref"`
+	// ExpiresInDays is used by Renew.
+	ExpiresInDays int `json:"expires_in_days,omitempty"`
+	// Reason is used by Cancel.
+	Reason string `json:"reason,omitempty"`
+}
+
+// FetchInput lists the result documents of a completed process.
+type FetchInput struct {
+	ProcessID   string                  `json:"process_id"`
+	Provider    string                  `json:"provider"`
+	ProviderRef string                  `json:"provider_ref"`
+	Documents   []signing.EventDocument `json:"documents"`
+}
+
+// Error types the workflow and operators see in failures.
+const (
+	ErrTypeProvider        = "ProviderError"
+	ErrTypeUnknownProvider = "UnknownProvider"
+	ErrTypeDocument        = "DocumentError"
+)
+
+// Send opens the process at the provider with the input's documents, read
+// from the document store as streams.
+func (a *Activities) Send(ctx context.Context, in signing.Input) (SendOutput, error) {
+	p, err := a.provider(in.Provider)
+	if err != nil {
+		return SendOutput{}, err
+	}
+	docs := make([]providers.Document, 0, len(in.Documents))
+	for _, ref := range in.Documents {
+		size, err := a.Store.Size(ctx, ref.Key)
+		if err != nil {
+			if errors.Is(err, docstore.ErrNotFound) {
+				return SendOutput{}, temporal.NewNonRetryableApplicationError(
+					fmt.Sprintf("send: document %q not in the store", ref.Key), ErrTypeDocument, err)
+			}
+			return SendOutput{}, fmt.Errorf("send: %w", err)
+		}
+		key := ref.Key
+		docs = append(docs, providers.Document{
+			DocumentRef: ref,
+			Size:        size,
+			Open:        func(ctx context.Context) (io.ReadCloser, error) { return a.Store.Open(ctx, key) },
+		})
+	}
+	res, err := p.Send(ctx, providers.SendRequest{Input: in, Documents: docs})
+	if err != nil {
+		return SendOutput{}, classify(err)
+	}
+	a.logger(ctx).Info("process sent", "provider", in.Provider, "provider_ref", res.ProviderRef)
+	return SendOutput{ProviderRef: res.ProviderRef}, nil
+}
+
+// Resend invites again the signers who have not signed.
+func (a *Activities) Resend(ctx context.Context, call ProviderCall) error {
+	p, err := a.provider(call.Provider)
+	if err != nil {
+		return err
+	}
+	return classify(p.Resend(ctx, call.ProviderRef))
+}
+
+// Renew gives pending signers a new deadline after an expiry.
+func (a *Activities) Renew(ctx context.Context, call ProviderCall) error {
+	p, err := a.provider(call.Provider)
+	if err != nil {
+		return err
+	}
+	return classify(p.Renew(ctx, call.ProviderRef, call.ExpiresInDays))
+}
+
+// Cancel ends the process at the provider.
+func (a *Activities) Cancel(ctx context.Context, call ProviderCall) error {
+	p, err := a.provider(call.Provider)
+	if err != nil {
+		return err
+	}
+	return classify(p.Cancel(ctx, call.ProviderRef, call.Reason))
+}
+
+// FetchDocuments brings a completed process's documents into the store and
+// returns them with size and SHA-256. Documents the bridge already stored
+// (pushed inline by the provider) are verified rather than downloaded.
+func (a *Activities) FetchDocuments(ctx context.Context, in FetchInput) ([]signing.StoredDocument, error) {
+	p, err := a.provider(in.Provider)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]signing.StoredDocument, 0, len(in.Documents))
+	for i, doc := range in.Documents {
+		activity.RecordHeartbeat(ctx, i)
+		var stored signing.StoredDocument
+		if doc.StoredKey != "" {
+			stored, err = a.Store.Describe(ctx, doc.StoredKey)
+			if err != nil {
+				return nil, fmt.Errorf("fetch %s: %w", doc.Name, err)
+			}
+		} else {
+			stored, err = a.download(ctx, p, in, i, doc)
+			if err != nil {
+				return nil, err
+			}
+		}
+		stored.Kind, stored.Name = doc.Kind, doc.Name
+		if stored.ContentType == "" {
+			stored.ContentType = doc.ContentType
+		}
+		out = append(out, stored)
+	}
+	a.logger(ctx).Info("documents stored", "provider", in.Provider, "provider_ref", in.ProviderRef, "count", len(out))
+	return out, nil
+}
+
+func (a *Activities) download(ctx context.Context, p providers.Provider, in FetchInput, i int, doc signing.EventDocument) (signing.StoredDocument, error) {
+	body, err := p.Download(ctx, doc)
+	if err != nil {
+		return signing.StoredDocument{}, classify(fmt.Errorf("fetch %s: %w", doc.Name, err))
+	}
+	defer body.Close()
+	stored, err := a.Store.Put(ctx, DocumentKey(in.ProcessID, i, doc), body, doc.ContentType)
+	if err != nil {
+		return signing.StoredDocument{}, classify(fmt.Errorf("fetch %s: %w", doc.Name, err))
+	}
+	return stored, nil
+}
+
+// DocumentKey is where a result document of a process is stored. It depends
+// only on the process and the document, so a retried fetch overwrites
+// instead of piling up copies.
+func DocumentKey(processID string, index int, doc signing.EventDocument) string {
+	name := path.Base(strings.ReplaceAll(doc.Name, "\\", "/"))
+	if name == "." || name == "/" || name == "" || strings.Contains(name, "..") {
+		name = "document"
+	}
+	return fmt.Sprintf("processes/%s/%s/%02d-%s", safe(processID), doc.Kind, index, name)
+}
+
+func safe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '_'
+		}
+		return r
+	}, strings.ReplaceAll(s, "..", "_"))
+}
+
+func (a *Activities) provider(name string) (providers.Provider, error) {
+	p, err := a.Providers.Provider(name)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnknownProvider, err)
+	}
+	return p, nil
+}
+
+func (a *Activities) logger(ctx context.Context) *slog.Logger {
+	l := a.Logger
+	if l == nil {
+		l = slog.Default()
+	}
+	if activity.IsActivity(ctx) {
+		info := activity.GetInfo(ctx)
+		l = l.With("workflow_id", info.WorkflowExecution.ID, "activity", info.ActivityType.Name, "attempt", info.Attempt)
+	}
+	return l
+}
+
+// classify turns provider errors into Temporal application errors: final ones
+// are non-retryable and carry the provider's message; retryable ones honour
+// the provider's Retry-After.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var apiErr *providers.APIError
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	opts := temporal.ApplicationErrorOptions{Cause: err, NonRetryable: !apiErr.Retryable()}
+	if apiErr.Retryable() && apiErr.RetryAfter > 0 {
+		opts.NextRetryDelay = min(apiErr.RetryAfter, 10*time.Minute)
+	}
+	return temporal.NewApplicationErrorWithOptions(err.Error(), ErrTypeProvider, opts)
+}

@@ -1,0 +1,154 @@
+// Package providers defines the one small interface every e-signature provider
+// implements, and the typed errors that tell retryable failures from final ones.
+// Each provider lives in its own subpackage (providers/arqsign, ...) and is the
+// only code that knows its wire format.
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/firmaflow/firmaflow/signing"
+)
+
+// Document is an input document opened for sending.
+type Document struct {
+	signing.DocumentRef
+	Size int64
+	// Open returns a fresh reader of the document's bytes each time it is called,
+	// so a provider can retry or stream without buffering.
+	Open func(ctx context.Context) (io.ReadCloser, error)
+}
+
+// SendRequest is what a provider needs to open a process.
+type SendRequest struct {
+	Input     signing.Input
+	Documents []Document
+}
+
+// SendResult identifies the process at the provider.
+type SendResult struct {
+	ProviderRef string
+}
+
+// Provider is an e-signature provider's API, as a signing process uses it.
+type Provider interface {
+	Name() string
+	// Send opens the process at the provider and invites the signers.
+	Send(ctx context.Context, req SendRequest) (SendResult, error)
+	// Resend invites again the signers who have not signed (after a delivery failure).
+	Resend(ctx context.Context, ref string) error
+	// Renew gives the pending signers a fresh deadline (after an expiry).
+	Renew(ctx context.Context, ref string, expiresInDays int) error
+	// Cancel ends the process at the provider.
+	Cancel(ctx context.Context, ref, reason string) error
+	// Status reads the provider's view of the process.
+	Status(ctx context.Context, ref string) (signing.Status, error)
+	// Download opens a result document the provider announced.
+	Download(ctx context.Context, doc signing.EventDocument) (io.ReadCloser, error)
+}
+
+// Store is where the webhook parser puts document bytes a provider pushes
+// inline (Base64 in the webhook), so the signal carries a reference only.
+type Store interface {
+	Put(ctx context.Context, key string, r io.Reader, contentType string) (signing.StoredDocument, error)
+}
+
+// Webhook turns a provider's notification into neutral events.
+type Webhook interface {
+	// Parse reads one notification. subpath is what followed
+	// /webhooks/{provider} in the URL. A malformed body yields an
+	// *InvalidPayloadError.
+	Parse(ctx context.Context, subpath string, header http.Header, body io.Reader, store Store) ([]signing.Event, error)
+	// Acknowledge writes the answer the provider's docs ask for: err is nil
+	// when every event was delivered.
+	Acknowledge(w http.ResponseWriter, err error)
+}
+
+// InvalidPayloadError is a webhook the provider should not send again as is.
+type InvalidPayloadError struct {
+	Provider string
+	Reason   string
+}
+
+func (e *InvalidPayloadError) Error() string {
+	return fmt.Sprintf("%s: invalid webhook payload: %s", e.Provider, e.Reason)
+}
+
+// Invalid builds an *InvalidPayloadError.
+func Invalid(provider, format string, args ...any) error {
+	return &InvalidPayloadError{Provider: provider, Reason: fmt.Sprintf(format, args...)}
+}
+
+// APIError is a failed call to a provider's API.
+type APIError struct {
+	Provider string
+	Op       string
+	// StatusCode is the HTTP status, 0 when no response arrived.
+	StatusCode int
+	// Message is the provider's own explanation, when it gave one.
+	Message string
+	// RetryAfter is the provider's Retry-After, when it sent one.
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("%s: %s", e.Provider, e.Op)
+	if e.StatusCode != 0 {
+		msg += fmt.Sprintf(": HTTP %d", e.StatusCode)
+	}
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *APIError) Unwrap() error { return e.Err }
+
+// Retryable reports whether trying the same call later may succeed:
+// transport errors, timeouts, 408, 429 and 5xx.
+func (e *APIError) Retryable() bool {
+	switch {
+	case e.StatusCode == 0:
+		return true
+	case e.StatusCode == http.StatusRequestTimeout, e.StatusCode == http.StatusTooManyRequests:
+		return true
+	case e.StatusCode >= 500:
+		return true
+	}
+	return false
+}
+
+// IsRetryable reports whether err is worth retrying. Errors that are not
+// *APIError (bugs, store failures) are retried: Temporal's retry policy bounds them.
+func IsRetryable(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Retryable()
+	}
+	var invalid *InvalidPayloadError
+	return !errors.As(err, &invalid)
+}
+
+// ParseRetryAfter reads a Retry-After header (seconds or HTTP date).
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	var secs int
+	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

@@ -1,0 +1,84 @@
+package signing
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// EventType is what happened at the provider, in firmaflow's words.
+type EventType string
+
+const (
+	// EventCreated and EventStarted are informational: the provider accepted
+	// or opened the process.
+	EventCreated EventType = "created"
+	EventStarted EventType = "started"
+	// EventSignerSigned: one signer signed.
+	EventSignerSigned EventType = "signer_signed"
+	// EventDeliveryFailed: an invitation could not be delivered to a signer.
+	EventDeliveryFailed EventType = "delivery_failed"
+	// EventRejected: a signer refused to sign (Reason says why).
+	EventRejected EventType = "rejected"
+	// EventCancelled: the sender cancelled the process at the provider.
+	EventCancelled EventType = "cancelled"
+	// EventExpired: the signers' time ran out.
+	EventExpired EventType = "expired"
+	// EventCompleted: everyone signed; Documents say where the results are.
+	EventCompleted EventType = "completed"
+)
+
+// Event is one provider notification, provider-neutral. It is the payload of
+// the provider-event signal, so it carries references, never document bytes.
+type Event struct {
+	// Key deduplicates: the provider's event id where it has one, else a hash
+	// of the canonical payload. The same Key never has a second effect.
+	Key         string    `json:"key"`
+	Provider    string    `json:"provider"`
+	ProviderRef string    `json:"provider_ref"`
+	Type        EventType `json:"type"`
+	OccurredAt  time.Time `json:"occurred_at,omitzero"`
+	// Signer is who the event is about (signed, delivery failed, rejected).
+	Signer *SignerRef `json:"signer,omitempty"`
+	// Reason is the signer's justification for a rejection, or the
+	// provider's explanation for a failure or cancellation.
+	Reason string `json:"reason,omitempty"`
+	// Documents are the results of a completed process.
+	Documents []EventDocument `json:"documents,omitempty"`
+}
+
+// SignerRef identifies a signer as the provider reported them.
+type SignerRef struct {
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+// DocumentKind tells signed documents from their evidence.
+type DocumentKind string
+
+const (
+	KindSigned          DocumentKind = "signed"
+	KindSignatureRecord DocumentKind = "signature_record"
+	KindAttachment      DocumentKind = "attachment"
+)
+
+// EventDocument is a result document announced by the provider: either a URL
+// to download it from, or (when the provider pushed the bytes in the webhook)
+// a key in the document store where the bridge already put them.
+type EventDocument struct {
+	Kind        DocumentKind `json:"kind"`
+	Name        string       `json:"name"`
+	URL         string       `json:"url,omitempty"`
+	StoredKey   string       `json:"stored_key,omitempty"`
+	ContentType string       `json:"content_type,omitempty"`
+}
+
+// HashKey derives a dedup key from a canonical payload for providers that do
+// not number their events.
+func HashKey(provider string, canonical []byte) string {
+	h := sha256.New()
+	h.Write([]byte(provider))
+	h.Write([]byte{0})
+	h.Write(canonical)
+	return provider + ":" + hex.EncodeToString(h.Sum(nil))[:32]
+}

@@ -1,0 +1,165 @@
+// Package signing is firmaflow's provider-neutral model: what a caller asks for
+// (Input), what a provider tells us (Event), where a process stands (State,
+// Status) and what it produced (Result). Workflows, activities and the webhook
+// bridge speak only these types; each provider package translates its own wire
+// format to and from them.
+//
+// Every type here travels through Temporal as JSON, so field names are part of
+// the public contract (see the README's schema).
+package signing
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Workflow contract names. Other systems (any Temporal SDK language) depend on
+// them; keep them stable.
+const (
+	WorkflowType     = "SigningProcess"
+	DefaultTaskQueue = "firmaflow"
+	SignalEvent      = "provider-event"
+	QueryState       = "state"
+	UpdateCancel     = "cancel"
+
+	// Search attributes (Keyword) an operator filters on in the Temporal UI.
+	AttrProvider    = "SigningProvider"
+	AttrStatus      = "SigningStatus"
+	AttrProviderRef = "SigningProviderRef"
+)
+
+// SearchAttributeNames lists the Keyword search attributes the stack registers.
+var SearchAttributeNames = []string{AttrProvider, AttrStatus, AttrProviderRef}
+
+// WorkflowIDPrefix starts every SigningProcess workflow id: "signing-<process id>".
+const WorkflowIDPrefix = "signing-"
+
+// WorkflowID is the workflow id of the process with the caller's id.
+func WorkflowID(processID string) string { return WorkflowIDPrefix + processID }
+
+// Input starts a signing process.
+type Input struct {
+	// ProcessID is the caller's own id for the process; the workflow id is
+	// derived from it, so starting the same id twice is rejected (idempotent start).
+	ProcessID string `json:"process_id"`
+	// Provider is one of the registered provider names ("arqsign", ...).
+	Provider string `json:"provider"`
+	// Title is shown to signers by the provider.
+	Title string `json:"title"`
+	// Message is an optional text for the signers' invitation.
+	Message string `json:"message,omitempty"`
+	// Documents are references into the document store, never file bytes:
+	// workflow history is no place for blobs.
+	Documents []DocumentRef `json:"documents"`
+	Signers   []Signer      `json:"signers"`
+	// ExpiresInDays is how long signers have before the provider expires the process.
+	ExpiresInDays int          `json:"expires_in_days,omitempty"`
+	Resend        ResendPolicy `json:"resend_policy,omitempty"`
+}
+
+// DocumentRef points at a document in the document store.
+type DocumentRef struct {
+	Name string `json:"name"`
+	// Key is the object key in the configured document store.
+	Key         string `json:"key"`
+	ContentType string `json:"content_type,omitempty"`
+}
+
+// Signer is one person who must sign.
+type Signer struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Phone string `json:"phone,omitempty"`
+	// Order is the signing order (1-based); equal orders sign in parallel.
+	Order int `json:"order,omitempty"`
+}
+
+// ResendPolicy bounds what the workflow does on its own when delivery fails or
+// the process expires.
+type ResendPolicy struct {
+	// MaxResends after a delivery failure; beyond it the process ends delivery_failed.
+	MaxResends int `json:"max_resends"`
+	// MaxRenewals after an expiry; beyond it the process ends expired.
+	MaxRenewals int `json:"max_renewals"`
+	// Backoff before the first resend; it doubles for each further resend.
+	Backoff Duration `json:"backoff,omitempty"`
+}
+
+// DefaultResendPolicy applies to fields an input leaves zero.
+var DefaultResendPolicy = ResendPolicy{MaxResends: 3, MaxRenewals: 1, Backoff: Duration(time.Minute)}
+
+// WithDefaults returns the input with defaults filled in.
+func (in Input) WithDefaults() Input {
+	if in.ExpiresInDays == 0 {
+		in.ExpiresInDays = 30
+	}
+	if in.Resend.Backoff == 0 {
+		in.Resend.Backoff = DefaultResendPolicy.Backoff
+	}
+	for i := range in.Signers {
+		if in.Signers[i].Order == 0 {
+			in.Signers[i].Order = 1
+		}
+	}
+	return in
+}
+
+// Validate reports every problem with the input at once.
+func (in Input) Validate() error {
+	var errs []error
+	if strings.TrimSpace(in.ProcessID) == "" {
+		errs = append(errs, errors.New("process_id is required"))
+	}
+	if in.Provider == "" {
+		errs = append(errs, errors.New("provider is required"))
+	}
+	if strings.TrimSpace(in.Title) == "" {
+		errs = append(errs, errors.New("title is required"))
+	}
+	if len(in.Documents) == 0 {
+		errs = append(errs, errors.New("at least one document is required"))
+	}
+	for i, d := range in.Documents {
+		if d.Key == "" || d.Name == "" {
+			errs = append(errs, fmt.Errorf("documents[%d]: name and key are required", i))
+		}
+	}
+	if len(in.Signers) == 0 {
+		errs = append(errs, errors.New("at least one signer is required"))
+	}
+	for i, s := range in.Signers {
+		if s.Name == "" || !strings.Contains(s.Email, "@") {
+			errs = append(errs, fmt.Errorf("signers[%d]: name and a valid email are required", i))
+		}
+		if s.Order < 0 {
+			errs = append(errs, fmt.Errorf("signers[%d]: order must not be negative", i))
+		}
+	}
+	if in.ExpiresInDays < 0 || in.Resend.MaxResends < 0 || in.Resend.MaxRenewals < 0 || in.Resend.Backoff < 0 {
+		errs = append(errs, errors.New("expires_in_days and resend_policy values must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// Duration is a time.Duration that reads and writes JSON as "90s", "5m", "1h".
+type Duration time.Duration
+
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Duration(d).String() + `"`), nil
+}
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "" || s == "null" {
+		*d = 0
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration %q: %w", s, err)
+	}
+	*d = Duration(v)
+	return nil
+}
