@@ -1,0 +1,123 @@
+// Package config reads firmaflow's settings from the environment with
+// go-envconfig. Every setting has a documented default (see the README's
+// settings table, which a test keeps in step with this file), so a newcomer
+// can run the dev stack with no configuration at all.
+package config
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	envconfig "github.com/sethvargo/go-envconfig"
+)
+
+// Config is the whole configuration of every firmaflow process.
+type Config struct {
+	Temporal  Temporal
+	Store     Store
+	Bridge    Bridge
+	ArqSIGN   ArqSIGN
+	Telemetry Telemetry
+	Log       Log
+}
+
+// Temporal is where workflows run.
+type Temporal struct {
+	Address   string `env:"TEMPORAL_ADDRESS, default=localhost:7233"`
+	Namespace string `env:"TEMPORAL_NAMESPACE, default=default"`
+	TaskQueue string `env:"FIRMAFLOW_TASK_QUEUE, default=firmaflow"`
+	// UIURL is used to print links to runs.
+	UIURL string `env:"FIRMAFLOW_TEMPORAL_UI_URL, default=http://localhost:8233"`
+	// RegisterSearchAttributes makes the worker add missing search attributes at start-up.
+	RegisterSearchAttributes bool `env:"FIRMAFLOW_REGISTER_SEARCH_ATTRIBUTES, default=true"`
+}
+
+// Store is where documents live.
+type Store struct {
+	// URL of the document store: a directory, file:///dir, s3://bucket?region=..., or mem://.
+	URL string `env:"FIRMAFLOW_DOCSTORE_URL, default=./data/documents"`
+}
+
+// Bridge is the webhook bridge's HTTP server.
+type Bridge struct {
+	Addr string `env:"FIRMAFLOW_BRIDGE_ADDR, default=:8080"`
+	// PublicURL is how providers reach the bridge (used to build webhook URLs).
+	PublicURL string `env:"FIRMAFLOW_BRIDGE_PUBLIC_URL, default=http://localhost:8080"`
+	// MaxBodyBytes caps a webhook body; larger bodies get 413.
+	MaxBodyBytes int64 `env:"FIRMAFLOW_BRIDGE_MAX_BODY_BYTES, default=33554432"`
+	// APIToken protects the HTTP API (/api/v1); empty disables the API.
+	APIToken string `env:"FIRMAFLOW_API_TOKEN"`
+}
+
+// ArqSIGN configures the ArqSIGN provider.
+type ArqSIGN struct {
+	// Enabled registers the provider; the dev stack points it at the simulator.
+	Enabled bool   `env:"ARQSIGN_ENABLED, default=true"`
+	BaseURL string `env:"ARQSIGN_BASE_URL, default=https://api-rest.arqsign.com"`
+	// AppKey authenticates API calls (ArqSIGN's "AppKey" header).
+	AppKey string `env:"ARQSIGN_APP_KEY"`
+	// ResponsibleID is the ArqSIGN user id that sends processes (idResponsavel).
+	ResponsibleID string `env:"ARQSIGN_RESPONSIBLE_ID"`
+	// WebhookSecret is the shared secret ArqSIGN's webhooks must present.
+	WebhookSecret string `env:"ARQSIGN_WEBHOOK_SECRET"`
+	// DownloadHosts limits where result documents may be downloaded from
+	// (comma-separated host names; empty means the API's host only).
+	DownloadHosts []string `env:"ARQSIGN_DOWNLOAD_HOSTS"`
+}
+
+// Telemetry configures OpenTelemetry tracing.
+type Telemetry struct {
+	// TracesExporter is none, stdout or otlp (OTLP/HTTP; the endpoint comes from
+	// the standard OTEL_EXPORTER_OTLP_ENDPOINT).
+	TracesExporter string `env:"OTEL_TRACES_EXPORTER, default=none"`
+	ServiceName    string `env:"OTEL_SERVICE_NAME, default=firmaflow"`
+}
+
+// Log configures log/slog.
+type Log struct {
+	Level  string `env:"FIRMAFLOW_LOG_LEVEL, default=info"`
+	Format string `env:"FIRMAFLOW_LOG_FORMAT, default=text"`
+}
+
+// Load reads the configuration from the process environment.
+func Load(ctx context.Context) (Config, error) {
+	return LoadFrom(ctx, envconfig.OsLookuper())
+}
+
+// LoadFrom reads the configuration from a lookuper (tests use a map).
+func LoadFrom(ctx context.Context, l envconfig.Lookuper) (Config, error) {
+	var c Config
+	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: l}); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	switch c.Telemetry.TracesExporter {
+	case "none", "stdout", "otlp":
+	default:
+		return Config{}, fmt.Errorf("config: OTEL_TRACES_EXPORTER=%q: want none, stdout or otlp", c.Telemetry.TracesExporter)
+	}
+	if _, err := parseLevel(c.Log.Level); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Logger builds the process's slog logger.
+func (l Log) Logger() *slog.Logger {
+	level, _ := parseLevel(l.Level)
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.EqualFold(l.Format, "json") {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("config: FIRMAFLOW_LOG_LEVEL=%q: %w", s, err)
+	}
+	return level, nil
+}

@@ -1,0 +1,57 @@
+// Package telemetry sets up OpenTelemetry tracing for every firmaflow
+// process: the exporter is chosen by configuration and is off by default, so
+// tracing costs nothing until an operator turns it on.
+package telemetry
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.temporal.io/sdk/contrib/opentelemetry"
+	"go.temporal.io/sdk/interceptor"
+
+	"github.com/firmaflow/firmaflow/config"
+)
+
+// Setup installs the global tracer provider and propagator. The returned
+// function flushes and stops the exporter.
+func Setup(ctx context.Context, cfg config.Telemetry, component string) (func(context.Context) error, error) {
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	var exporter sdktrace.SpanExporter
+	var err error
+	switch cfg.TracesExporter {
+	case "", "none":
+		return func(context.Context) error { return nil }, nil
+	case "stdout":
+		exporter, err = stdouttrace.New(stdouttrace.WithWriter(os.Stderr))
+	case "otlp":
+		exporter, err = otlptracehttp.New(ctx)
+	default:
+		return nil, fmt.Errorf("telemetry: unknown exporter %q", cfg.TracesExporter)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: %s exporter: %w", cfg.TracesExporter, err)
+	}
+	res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL,
+		semconv.ServiceName(cfg.ServiceName), semconv.ServiceInstanceID(component)))
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: resource: %w", err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res))
+	otel.SetTracerProvider(tp)
+	return tp.Shutdown, nil
+}
+
+// TemporalInterceptor traces workflow starts, signals, queries, updates and
+// activities, propagating the caller's span into workflows and activities.
+func TemporalInterceptor() (interceptor.Interceptor, error) {
+	return opentelemetry.NewTracingInterceptor(opentelemetry.TracerOptions{})
+}

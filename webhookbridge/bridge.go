@@ -1,0 +1,176 @@
+// Package webhookbridge is the HTTP front door for providers' notifications:
+// it authenticates each provider by its shared secret, caps and validates the
+// body, maps it to neutral signing.Events with the provider's own parser, and
+// delivers them to the owning SigningProcess as signals.
+//
+// Its promise to providers: a 2xx means every event in the request was
+// delivered (or can have no effect because the process ended). Anything the
+// bridge cannot deliver now is answered 5xx so the provider sends it again;
+// a malformed or unauthenticated request is answered 4xx and signals nothing.
+package webhookbridge
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/labstack/echo/otelecho"
+
+	"github.com/firmaflow/firmaflow/providers"
+)
+
+// Options configure a Bridge.
+type Options struct {
+	Providers *providers.Registry
+	// Secrets maps provider name to the shared secret its webhooks present.
+	Secrets   map[string]string
+	Deliverer Deliverer
+	// Store receives documents that providers push inline.
+	Store        providers.Store
+	MaxBodyBytes int64
+	// Ready reports whether the bridge can deliver (Temporal reachable).
+	Ready  func(context.Context) error
+	Logger *slog.Logger
+	// API, when set, serves the authenticated process API under /api/v1.
+	API *API
+}
+
+// Bridge is the webhook bridge.
+type Bridge struct {
+	opts Options
+	echo *echo.Echo
+}
+
+// New builds the bridge's Echo server.
+func New(opts Options) *Bridge {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 32 << 20
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Use(middleware.Recover())
+	e.Use(otelecho.Middleware("firmaflow-bridge"))
+	b := &Bridge{opts: opts, echo: e}
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", b.ready)
+	e.POST("/webhooks/:provider", b.webhook)
+	e.POST("/webhooks/:provider/*", b.webhook)
+	if opts.API != nil {
+		opts.API.mount(e.Group("/api/v1"))
+	}
+	return b
+}
+
+// Handler is the bridge as an http.Handler (for tests and embedding).
+func (b *Bridge) Handler() http.Handler { return b.echo }
+
+// Serve listens on addr until ctx ends, then drains in-flight requests.
+func (b *Bridge) Serve(ctx context.Context, addr string) error {
+	srv := &http.Server{Addr: addr, Handler: b.echo, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func (b *Bridge) ready(c echo.Context) error {
+	if b.opts.Ready != nil {
+		if err := b.opts.Ready(c.Request().Context()); err != nil {
+			return c.String(http.StatusServiceUnavailable, "not ready: "+err.Error()+"\n")
+		}
+	}
+	return c.String(http.StatusOK, "ready\n")
+}
+
+func (b *Bridge) webhook(c echo.Context) error {
+	name := c.Param("provider")
+	hook, ok := b.opts.Providers.Webhook(name)
+	if !ok {
+		return c.JSON(http.StatusNotFound, map[string]string{"error": "unknown provider"})
+	}
+	r := c.Request()
+	log := b.opts.Logger.With("provider", name, "remote", c.RealIP())
+	if !secretMatches(b.opts.Secrets[name], presentedToken(r)) {
+		log.Warn("webhook refused: bad or missing secret")
+		return b.answer(c, hook, http.StatusUnauthorized, errors.New("unauthenticated"))
+	}
+	body := http.MaxBytesReader(c.Response(), r.Body, b.opts.MaxBodyBytes)
+	subpath := strings.Trim(c.Param("*"), "/")
+	events, err := hook.Parse(r.Context(), subpath, r.Header, body, b.opts.Store)
+	var invalid *providers.InvalidPayloadError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		log.Warn("webhook refused: body too large", "limit", b.opts.MaxBodyBytes)
+		return b.answer(c, hook, http.StatusRequestEntityTooLarge, errors.New("body too large"))
+	case errors.As(err, &invalid):
+		log.Warn("webhook refused: invalid payload", "reason", invalid.Reason)
+		return b.answer(c, hook, http.StatusBadRequest, err)
+	case err != nil:
+		log.Error("webhook not accepted: parse", "error", err)
+		return b.answer(c, hook, http.StatusServiceUnavailable, errors.New("temporarily unable to accept the notification"))
+	}
+	for _, ev := range events {
+		if !ValidRef(ev.ProviderRef) {
+			log.Warn("webhook refused: malformed process id")
+			return b.answer(c, hook, http.StatusBadRequest, errors.New("malformed process id"))
+		}
+	}
+	for _, ev := range events {
+		err := b.opts.Deliverer.Deliver(r.Context(), ev)
+		switch {
+		case err == nil:
+			log.Info("event delivered", "provider_ref", ev.ProviderRef, "type", ev.Type, "key", ev.Key)
+		case errors.Is(err, ErrOwnerEnded):
+			log.Info("event for an ended process acknowledged", "provider_ref", ev.ProviderRef, "type", ev.Type)
+		default:
+			log.Warn("event not delivered; provider must retry", "provider_ref", ev.ProviderRef, "type", ev.Type, "error", err)
+			c.Response().Header().Set("Retry-After", "5")
+			return b.answer(c, hook, http.StatusServiceUnavailable, err)
+		}
+	}
+	return b.answer(c, hook, http.StatusOK, nil)
+}
+
+// answer writes the provider's expected body with the bridge's status code.
+func (b *Bridge) answer(c echo.Context, hook providers.Webhook, status int, err error) error {
+	hook.Acknowledge(&statusWriter{ResponseWriter: c.Response(), status: status}, err)
+	return nil
+}
+
+// statusWriter lets a provider's Acknowledge write its body while the bridge
+// keeps control of the status code.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(int) {
+	if !w.wrote {
+		w.wrote = true
+		w.ResponseWriter.WriteHeader(w.status)
+	}
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(w.status)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
