@@ -57,11 +57,15 @@ type ArqSIGN struct {
 	// Enabled registers the provider; the dev stack points it at the simulator.
 	Enabled bool   `env:"ARQSIGN_ENABLED, default=true"`
 	BaseURL string `env:"ARQSIGN_BASE_URL, default=https://api-rest.arqsign.com"`
-	// AppKey authenticates API calls (ArqSIGN's "AppKey" header).
-	AppKey string `env:"ARQSIGN_APP_KEY"`
-	// ResponsibleID is the ArqSIGN user id that sends processes (idResponsavel).
+	// AppKey and SubscriptionKey authenticate API calls (headers of the same names).
+	AppKey          string `env:"ARQSIGN_APP_KEY"`
+	SubscriptionKey string `env:"ARQSIGN_SUBSCRIPTION_KEY"`
+	// ResponsibleID is the ArqSIGN user that sends processes (idResponsavel).
 	ResponsibleID string `env:"ARQSIGN_RESPONSIBLE_ID"`
-	// WebhookSecret is the shared secret ArqSIGN's webhooks must present.
+	// FolderID is the ArqSIGN folder processes are filed in (idPasta).
+	FolderID string `env:"ARQSIGN_FOLDER_ID"`
+	// WebhookSecret is the webhooks' "chave secreta HMAC": each webhook's
+	// HMAC header must be the SHA-256 HMAC of its body with this key.
 	WebhookSecret string `env:"ARQSIGN_WEBHOOK_SECRET"`
 	// DownloadHosts limits where result documents may be downloaded from
 	// (comma-separated host names; empty means the API's host only).

@@ -69,6 +69,14 @@ type Webhook interface {
 	Acknowledge(w http.ResponseWriter, err error)
 }
 
+// SignedWebhook is implemented by providers that sign each notification
+// (an HMAC of the body with the shared secret). The bridge then reads the
+// whole body (capped) and calls Verify before Parse; other providers present
+// the shared secret as a token.
+type SignedWebhook interface {
+	Verify(header http.Header, body []byte, secret string) bool
+}
+
 // InvalidPayloadError is a webhook the provider should not send again as is.
 type InvalidPayloadError struct {
 	Provider string

@@ -24,6 +24,8 @@ const (
 	EventCancelled EventType = "cancelled"
 	// EventExpired: the signers' time ran out.
 	EventExpired EventType = "expired"
+	// EventResent is informational: the provider re-invited pending signers.
+	EventResent EventType = "resent"
 	// EventCompleted: everyone signed; Documents say where the results are.
 	EventCompleted EventType = "completed"
 )

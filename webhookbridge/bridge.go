@@ -10,8 +10,10 @@
 package webhookbridge
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -104,17 +106,31 @@ func (b *Bridge) webhook(c echo.Context) error {
 	}
 	r := c.Request()
 	log := b.opts.Logger.With("provider", name, "remote", c.RealIP())
-	if !secretMatches(b.opts.Secrets[name], presentedToken(r)) {
+	var body io.Reader = http.MaxBytesReader(c.Response(), r.Body, b.opts.MaxBodyBytes)
+	secret := b.opts.Secrets[name]
+	if signed, ok := hook.(providers.SignedWebhook); ok {
+		raw, err := io.ReadAll(body)
+		if tooLarge(err) {
+			log.Warn("webhook refused: body too large", "limit", b.opts.MaxBodyBytes)
+			return b.answer(c, hook, http.StatusRequestEntityTooLarge, errors.New("body too large"))
+		}
+		if err != nil {
+			return b.answer(c, hook, http.StatusBadRequest, errors.New("unreadable body"))
+		}
+		if secret == "" || !signed.Verify(r.Header, raw, secret) {
+			log.Warn("webhook refused: bad or missing signature")
+			return b.answer(c, hook, http.StatusUnauthorized, errors.New("unauthenticated"))
+		}
+		body = bytes.NewReader(raw)
+	} else if !secretMatches(secret, presentedToken(r)) {
 		log.Warn("webhook refused: bad or missing secret")
 		return b.answer(c, hook, http.StatusUnauthorized, errors.New("unauthenticated"))
 	}
-	body := http.MaxBytesReader(c.Response(), r.Body, b.opts.MaxBodyBytes)
 	subpath := strings.Trim(c.Param("*"), "/")
 	events, err := hook.Parse(r.Context(), subpath, r.Header, body, b.opts.Store)
 	var invalid *providers.InvalidPayloadError
-	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig):
+	case tooLarge(err):
 		log.Warn("webhook refused: body too large", "limit", b.opts.MaxBodyBytes)
 		return b.answer(c, hook, http.StatusRequestEntityTooLarge, errors.New("body too large"))
 	case errors.As(err, &invalid):
@@ -146,6 +162,11 @@ func (b *Bridge) webhook(c echo.Context) error {
 	return b.answer(c, hook, http.StatusOK, nil)
 }
 
+func tooLarge(err error) bool {
+	var tooBig *http.MaxBytesError
+	return errors.As(err, &tooBig)
+}
+
 // answer writes the provider's expected body with the bridge's status code.
 func (b *Bridge) answer(c echo.Context, hook providers.Webhook, status int, err error) error {
 	hook.Acknowledge(&statusWriter{ResponseWriter: c.Response(), status: status}, err)
@@ -173,4 +194,3 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(p)
 }
-

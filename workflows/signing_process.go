@@ -208,7 +208,7 @@ func (p *process) handleEvent(ctx workflow.Context, ev signing.Event) error {
 	}
 
 	switch ev.Type {
-	case signing.EventCreated, signing.EventStarted:
+	case signing.EventCreated, signing.EventStarted, signing.EventResent:
 		p.record(ctx, ev, "applied")
 	case signing.EventSignerSigned:
 		p.markSigner(ev.Signer, signing.SignerSigned, workflow.Now(ctx))

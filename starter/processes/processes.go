@@ -28,10 +28,10 @@ func Start(ctx context.Context, c client.Client, taskQueue string, in signing.In
 		return nil, fmt.Errorf("start process: %w", err)
 	}
 	opts := client.StartWorkflowOptions{
-		ID:                       signing.WorkflowID(in.ProcessID),
-		TaskQueue:                taskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		ID:                                       signing.WorkflowID(in.ProcessID),
+		TaskQueue:                                taskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			temporal.NewSearchAttributeKeyKeyword(signing.AttrProvider).ValueSet(in.Provider),

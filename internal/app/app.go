@@ -1,0 +1,192 @@
+// Package app wires firmaflow's processes from configuration: the Temporal
+// client, the document store, the providers, the worker and the bridge. The
+// commands (worker/, starter/, cmd/...) and the end-to-end tests share it, so
+// what is tested is what runs.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/firmaflow/firmaflow/activities"
+	"github.com/firmaflow/firmaflow/config"
+	"github.com/firmaflow/firmaflow/docstore"
+	"github.com/firmaflow/firmaflow/providers"
+	"github.com/firmaflow/firmaflow/providers/arqsign"
+	"github.com/firmaflow/firmaflow/signing"
+	"github.com/firmaflow/firmaflow/telemetry"
+	"github.com/firmaflow/firmaflow/webhookbridge"
+	"github.com/firmaflow/firmaflow/workflows"
+)
+
+// Dial connects to Temporal with tracing and slog logging.
+func Dial(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+	tracing, err := telemetry.TemporalInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:     cfg.Temporal.Address,
+		Namespace:    cfg.Temporal.Namespace,
+		Logger:       sdklog.NewStructuredLogger(log),
+		Interceptors: []interceptor.ClientInterceptor{tracing},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.Temporal.Address, err)
+	}
+	return c, nil
+}
+
+// EnsureSearchAttributes registers firmaflow's Keyword search attributes
+// that the namespace lacks.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	ops := c.OperatorService()
+	have, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes: %w", err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for _, name := range signing.SearchAttributeNames {
+		if _, ok := have.GetCustomAttributes()[name]; !ok {
+			missing[name] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing})
+	var exists *serviceerror.AlreadyExists
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("add search attributes: %w", err)
+	}
+	return nil
+}
+
+// Providers builds the configured providers.
+func Providers(cfg config.Config, log *slog.Logger) (*providers.Registry, map[string]string, error) {
+	reg := providers.NewRegistry()
+	secrets := map[string]string{}
+	if cfg.ArqSIGN.Enabled {
+		c, err := arqsign.New(arqsign.Options{
+			BaseURL:         cfg.ArqSIGN.BaseURL,
+			AppKey:          cfg.ArqSIGN.AppKey,
+			SubscriptionKey: cfg.ArqSIGN.SubscriptionKey,
+			ResponsibleID:   cfg.ArqSIGN.ResponsibleID,
+			FolderID:        cfg.ArqSIGN.FolderID,
+			DownloadHosts:   cfg.ArqSIGN.DownloadHosts,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		reg.Register(c, c)
+		secrets[arqsign.Name] = cfg.ArqSIGN.WebhookSecret
+		if cfg.ArqSIGN.WebhookSecret == "" {
+			log.Warn("ARQSIGN_WEBHOOK_SECRET is empty: the bridge refuses all ArqSIGN webhooks")
+		}
+	}
+	return reg, secrets, nil
+}
+
+// NewWorker builds a worker with the SigningProcess workflow and its activities.
+func NewWorker(c client.Client, cfg config.Config, reg *providers.Registry, store *docstore.Store, log *slog.Logger) (worker.Worker, error) {
+	tracing, err := telemetry.TemporalInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{
+		Interceptors: []interceptor.WorkerInterceptor{tracing},
+	})
+	w.RegisterWorkflowWithOptions(workflows.SigningProcess, workflow.RegisterOptions{Name: signing.WorkflowType})
+	w.RegisterActivity(&activities.Activities{Providers: reg, Store: store, Logger: log})
+	return w, nil
+}
+
+// RunWorker runs a worker until ctx ends, then stops it gracefully (running
+// activities finish or are handed back to Temporal).
+func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	c, err := Dial(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if cfg.Temporal.RegisterSearchAttributes {
+		if err := EnsureSearchAttributes(ctx, c, cfg.Temporal.Namespace); err != nil {
+			return err
+		}
+	}
+	store, err := docstore.Open(ctx, cfg.Store.URL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	reg, _, err := Providers(cfg, log)
+	if err != nil {
+		return err
+	}
+	w, err := NewWorker(c, cfg, reg, store, log)
+	if err != nil {
+		return err
+	}
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	log.Info("worker running", "task_queue", cfg.Temporal.TaskQueue, "providers", reg.Names(), "store", store.URL())
+	<-ctx.Done()
+	log.Info("worker stopping")
+	w.Stop()
+	return nil
+}
+
+// NewBridge builds the webhook bridge on a Temporal client.
+func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secrets map[string]string, store *docstore.Store, log *slog.Logger) *webhookbridge.Bridge {
+	opts := webhookbridge.Options{
+		Providers:    reg,
+		Secrets:      secrets,
+		Deliverer:    &webhookbridge.TemporalDeliverer{Client: c, Namespace: cfg.Temporal.Namespace},
+		Store:        store,
+		MaxBodyBytes: cfg.Bridge.MaxBodyBytes,
+		Ready: func(ctx context.Context) error {
+			_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		},
+		Logger: log,
+	}
+	if cfg.Bridge.APIToken != "" {
+		opts.API = &webhookbridge.API{
+			Client: c, Store: store, TaskQueue: cfg.Temporal.TaskQueue,
+			Namespace: cfg.Temporal.Namespace, UIURL: cfg.Temporal.UIURL, Token: cfg.Bridge.APIToken,
+		}
+	}
+	return webhookbridge.New(opts)
+}
+
+// RunBridge serves the webhook bridge until ctx ends.
+func RunBridge(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	c, err := Dial(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	store, err := docstore.Open(ctx, cfg.Store.URL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	reg, secrets, err := Providers(cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("bridge listening", "addr", cfg.Bridge.Addr, "providers", reg.Names(), "api", cfg.Bridge.APIToken != "")
+	return NewBridge(c, cfg, reg, secrets, store, log).Serve(ctx, cfg.Bridge.Addr)
+}

@@ -1,0 +1,112 @@
+package providers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// maxErrorBody bounds how much of an error response is kept as the message.
+const maxErrorBody = 4 << 10
+
+// Call performs req and turns transport failures and non-2xx answers into
+// *APIError. On success the caller owns the response body.
+func Call(client *http.Client, provider, op string, req *http.Request) (*http.Response, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, &APIError{Provider: provider, Op: op, Err: err}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	return nil, &APIError{
+		Provider:   provider,
+		Op:         op,
+		StatusCode: resp.StatusCode,
+		Message:    strings.TrimSpace(string(body)),
+		RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+	}
+}
+
+// Downloader fetches result documents only from hosts a provider is known
+// to serve them from, so a forged or tampered webhook cannot make firmaflow
+// fetch arbitrary URLs (SSRF).
+type Downloader struct {
+	Client *http.Client
+	// AllowedHosts are host names (or host:port) documents may come from.
+	AllowedHosts []string
+	// MaxBytes caps a download; 0 means 200 MiB.
+	MaxBytes int64
+}
+
+// Open starts downloading rawURL and returns its body, capped in size.
+func (d Downloader) Open(ctx context.Context, provider, rawURL string, header http.Header) (io.ReadCloser, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, &APIError{Provider: provider, Op: "download", StatusCode: http.StatusBadRequest, Message: "document URL is not http(s)"}
+	}
+	if !d.allowed(u) {
+		return nil, &APIError{Provider: provider, Op: "download", StatusCode: http.StatusForbidden,
+			Message: fmt.Sprintf("document host %q is not an allowed download host", u.Host)}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	client := d.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := Call(client, provider, "download", req)
+	if err != nil {
+		return nil, err
+	}
+	limit := d.MaxBytes
+	if limit <= 0 {
+		limit = 200 << 20
+	}
+	return &cappedBody{r: io.LimitReader(resp.Body, limit+1), c: resp.Body, left: limit, provider: provider}, nil
+}
+
+func (d Downloader) allowed(u *url.URL) bool {
+	host := strings.ToLower(u.Host)
+	hostname := strings.ToLower(u.Hostname())
+	return slices.ContainsFunc(d.AllowedHosts, func(h string) bool {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if _, _, err := net.SplitHostPort(h); err == nil {
+			return h == host
+		}
+		return h == hostname
+	})
+}
+
+// cappedBody fails the read that passes the size cap instead of silently
+// truncating a document.
+type cappedBody struct {
+	r        io.Reader
+	c        io.Closer
+	left     int64
+	provider string
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n, &APIError{Provider: b.provider, Op: "download", StatusCode: http.StatusRequestEntityTooLarge, Message: "document exceeds the size cap"}
+	}
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.c.Close() }
