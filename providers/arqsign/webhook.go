@@ -2,6 +2,7 @@ package arqsign
 
 import (
 	"context"
+	"errors"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -201,10 +202,11 @@ func document(ctx context.Context, ref string, i int, kind signing.DocumentKind,
 			return doc, fmt.Errorf("arqsign: no document store for Base64 content")
 		}
 		key := fmt.Sprintf("webhooks/%s/%s/%02d-%s-%s", Name, safeSegment(ref), i, kind, safeSegment(path.Base(name)))
-		stored, err := store.Put(ctx, key, base64.NewDecoder(base64.StdEncoding, strings.NewReader(b64)), doc.ContentType)
+		stored, err := store.Put(ctx, key, &decodeReader{r: base64.NewDecoder(base64.StdEncoding, strings.NewReader(b64))}, doc.ContentType)
 		if err != nil {
-			if strings.Contains(err.Error(), "illegal base64") {
-				return doc, providers.Invalid(Name, "document %s: invalid Base64", name)
+			var bad *decodeError
+			if errors.As(err, &bad) {
+				return doc, providers.Invalid(Name, "document %s: invalid Base64: %v", name, bad.err)
 			}
 			return doc, fmt.Errorf("arqsign: store %s: %w", name, err)
 		}
@@ -213,6 +215,22 @@ func document(ctx context.Context, ref string, i int, kind signing.DocumentKind,
 		return doc, providers.Invalid(Name, "document %s has neither a link nor Base64 content", name)
 	}
 	return doc, nil
+}
+
+// decodeReader marks errors of the Base64 decoding itself, to tell a bad
+// payload (4xx) from a store failure (5xx).
+type decodeReader struct{ r io.Reader }
+
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return "base64: " + e.err.Error() }
+
+func (d *decodeReader) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF {
+		return n, &decodeError{err: err}
+	}
+	return n, err
 }
 
 func safeSegment(s string) string {

@@ -1,0 +1,199 @@
+package arqsignsim
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/firmaflow/firmaflow/providers/arqsign"
+)
+
+// play runs a process's scenario until it ends or the simulator closes.
+func (s *Simulator) play(p *process) {
+	if !s.step(p, arqsign.TriggerSent, nil) {
+		return
+	}
+	first, last := p.signers[0], p.signers[len(p.signers)-1]
+	switch p.scenario {
+	case ScenarioSign:
+		s.signAllAndComplete(p)
+	case ScenarioDeliveryFailure:
+		if s.step(p, arqsign.TriggerDeliveryFailed, last) && s.waitResume(p) && s.step(p, arqsign.TriggerResent, nil) {
+			s.signAllAndComplete(p)
+		}
+	case ScenarioReject:
+		if len(p.signers) > 1 && !s.step(p, arqsign.TriggerSigned, first) {
+			return
+		}
+		s.step(p, arqsign.TriggerRejected, last)
+	case ScenarioCancel:
+		s.step(p, arqsign.TriggerCancelled, nil)
+	case ScenarioExpire:
+		if s.step(p, arqsign.TriggerExpired, nil) && s.waitResume(p) && s.step(p, arqsign.TriggerResent, nil) {
+			s.signAllAndComplete(p)
+		}
+	case ScenarioExpireAlways:
+		for s.step(p, arqsign.TriggerExpired, nil) && s.waitResume(p) && s.step(p, arqsign.TriggerResent, nil) {
+		}
+	case ScenarioManual:
+	default:
+		s.opts.Logger.Warn("arqsign sim: unknown scenario; nothing will happen", "scenario", p.scenario)
+	}
+}
+
+func (s *Simulator) signAllAndComplete(p *process) {
+	for _, sg := range p.signers {
+		if !s.step(p, arqsign.TriggerSigned, sg) {
+			return
+		}
+	}
+	s.step(p, arqsign.TriggerCompleted, nil)
+}
+
+// step waits StepDelay, applies a trigger to the process and posts its
+// webhook. It returns false when the scenario should stop: the simulator
+// closed, or the process was cancelled meanwhile.
+func (s *Simulator) step(p *process, trigger int, who *signer) bool {
+	select {
+	case <-s.ctx.Done():
+		return false
+	case <-time.After(s.opts.StepDelay):
+	}
+	s.mu.Lock()
+	if p.status == arqsign.StatusCancelled && trigger != arqsign.TriggerCancelled {
+		s.mu.Unlock()
+		return false
+	}
+	s.apply(p, trigger, who)
+	s.mu.Unlock()
+	s.post(p, trigger, who)
+	return true
+}
+
+// waitResume waits for a reenviar-processo call (resend or renewal).
+func (s *Simulator) waitResume(p *process) bool {
+	select {
+	case <-s.ctx.Done():
+		return false
+	case <-p.resume:
+		return true
+	}
+}
+
+// apply changes the process as the trigger says; s.mu is held.
+func (s *Simulator) apply(p *process, trigger int, who *signer) {
+	switch trigger {
+	case arqsign.TriggerDeliveryFailed:
+		who.Failed = true
+	case arqsign.TriggerSigned:
+		who.Signed, who.SignedAt = true, stamp()
+		p.status = arqsign.StatusInProgress
+	case arqsign.TriggerRejected:
+		who.Rejected = true
+		p.status = arqsign.StatusCancelled // ArqSIGN files a refusal as Cancelado
+	case arqsign.TriggerCancelled:
+		p.status = arqsign.StatusCancelled
+	case arqsign.TriggerExpired:
+		p.expired = true
+	case arqsign.TriggerCompleted:
+		for _, sg := range p.signers {
+			if !sg.Signed {
+				sg.Signed, sg.SignedAt = true, stamp()
+			}
+		}
+		p.status = arqsign.StatusCompleted
+	}
+}
+
+// payload builds the webhook body for a trigger; s.mu is held.
+func (s *Simulator) payload(p *process, trigger int, who *signer) arqsign.WebhookPayload {
+	wp := arqsign.WebhookPayload{
+		Evento: arqsign.TriggerNames[trigger], IDEvento: trigger, IDProcesso: p.id,
+		IDConta: "00000000-0000-0000-0000-00000000000a", IDWebhook: "00000000-0000-0000-0000-00000000000b",
+		DataHoraAtual: stamp()[:19], NomeProcesso: p.name,
+		StatusProcesso: statusName(p.status), IDStatusProcesso: p.status,
+		DataReenvio: p.dataReenvio, DataRenovacao: p.dataRenovacao,
+	}
+	toWire := func(sg *signer) arqsign.WebhookSigner {
+		ws := arqsign.WebhookSigner{ID: sg.ID, Nome: sg.Name, Email: sg.Email, Telefone: sg.Phone,
+			Assinado: sg.Signed, DataAssinatura: sg.SignedAt, FalhaEnvio: sg.Failed, AssinaturaRecusada: sg.Rejected}
+		if sg.Rejected {
+			ws.MotivoRecusa = RejectReason
+		}
+		return ws
+	}
+	// With triggers 2 and 3 ArqSIGN sends only the affected signer.
+	if who != nil && (trigger == arqsign.TriggerDeliveryFailed || trigger == arqsign.TriggerSigned) {
+		wp.Signatarios = []arqsign.WebhookSigner{toWire(who)}
+	} else {
+		for _, sg := range p.signers {
+			wp.Signatarios = append(wp.Signatarios, toWire(sg))
+		}
+	}
+	if trigger == arqsign.TriggerCompleted {
+		for i, d := range p.docs {
+			wd := arqsign.WebhookDocument{ID: fmt.Sprintf("%s-%d", p.id, i), OrdemDocumento: i + 1, NomeDocumento: d.name,
+				RegistroAssinaturas: &arqsign.WebhookSignatureLog{Nome: "registro-" + d.name}}
+			if p.base64 {
+				wd.Base64Documento = base64.StdEncoding.EncodeToString(d.signed)
+				wd.RegistroAssinaturas.Base64 = base64.StdEncoding.EncodeToString(d.record)
+			} else {
+				wd.LinkParaBaixarDocumento = fmt.Sprintf("%s/sim/files/%s/%d/signed", p.baseURL, p.id, i)
+				wd.RegistroAssinaturas.LinkParaBaixar = fmt.Sprintf("%s/sim/files/%s/%d/record", p.baseURL, p.id, i)
+			}
+			wp.Documentos = append(wp.Documentos, wd)
+		}
+	}
+	return wp
+}
+
+// post delivers a webhook, redelivering with backoff until the bridge
+// answers 2xx, like ArqSIGN does (compressed in time).
+func (s *Simulator) post(p *process, trigger int, who *signer) bool {
+	s.mu.Lock()
+	body, _ := json.Marshal(s.payload(p, trigger, who))
+	target := s.opts.WebhookURL
+	s.mu.Unlock()
+	if target == "" {
+		return false
+	}
+	sub := "/monitoring"
+	if trigger == arqsign.TriggerCompleted {
+		sub = "/completion"
+	}
+	backoff := s.opts.RetryBackoff
+	for attempt := 1; attempt <= s.opts.DeliveryAttempts; attempt++ {
+		req, _ := http.NewRequestWithContext(s.ctx, http.MethodPost, target+sub, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("HMAC", arqsign.Sign(body, s.opts.WebhookSecret))
+		resp, err := s.client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				s.mu.Lock()
+				p.webhooks = append(p.webhooks, trigger)
+				s.mu.Unlock()
+				return true
+			}
+			s.mu.Lock()
+			p.counts.WebhooksRefused++
+			s.mu.Unlock()
+			// Like ArqSIGN: 401, 403 and 404 deactivate the webhook; no retry.
+			if resp.StatusCode == 401 || resp.StatusCode == 403 || resp.StatusCode == 404 {
+				s.opts.Logger.Warn("arqsign sim: webhook refused; not retrying", "status", resp.StatusCode, "trigger", trigger)
+				return false
+			}
+		}
+		select {
+		case <-s.ctx.Done():
+			return false
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 2*time.Second)
+	}
+	s.opts.Logger.Warn("arqsign sim: webhook undelivered after all attempts", "trigger", trigger, "process", p.id)
+	return false
+}
