@@ -1,0 +1,70 @@
+// Command devstack brings up firmaflow on the embedded default: the Temporal
+// dev server (SQLite state in .devstack/, UI on :8233) built from the pinned
+// tools module, a worker, the webhook bridge (:8080) and the ArqSIGN
+// simulator (:8091). Ctrl-C stops everything.
+//
+//	go run ./cmd/devstack
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/firmaflow/firmaflow/config"
+	"github.com/firmaflow/firmaflow/internal/devstack"
+)
+
+func main() {
+	state := flag.String("state", ".devstack", "directory for the Temporal dev server's database")
+	temporalAddr := flag.String("temporal", "127.0.0.1:7233", "Temporal frontend address")
+	uiPort := flag.String("ui-port", "8233", "Temporal UI port")
+	bridgeAddr := flag.String("bridge", "127.0.0.1:8080", "webhook bridge address")
+	simAddr := flag.String("arqsign-sim", "127.0.0.1:8091", "ArqSIGN simulator address")
+	scenario := flag.String("scenario", "sign", "default simulator scenario for processes whose title names none")
+	step := flag.Duration("step", 500*time.Millisecond, "pause between simulated provider steps")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := config.Load(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	log := cfg.Log.Logger()
+	if err := os.MkdirAll(*state, 0o700); err != nil {
+		log.Error("state directory", "error", err)
+		os.Exit(1)
+	}
+	stack, err := devstack.Start(ctx, devstack.Options{
+		TemporalHostPort: *temporalAddr, UIPort: *uiPort, BridgeAddr: *bridgeAddr, SimulatorAddr: *simAddr,
+		StateDir: *state, Config: cfg, DefaultScenario: *scenario, SimStepDelay: *step, Logger: log,
+	})
+	if err != nil {
+		log.Error("dev stack failed to start", "error", err)
+		os.Exit(1)
+	}
+	defer stack.Close()
+	fmt.Printf(`
+firmaflow dev stack is up
+  Temporal UI        %s
+  Temporal frontend  %s  (namespace %s, task queue %s)
+  Webhook bridge     %s  (API token for /api/v1: %s)
+  ArqSIGN simulator  %s
+  Documents          %s
+
+Start the demo process in another terminal:
+  go run ./starter -input examples/arqsign-demo.json -wait
+
+Ctrl-C stops everything.
+`, stack.UIURL, stack.Config.Temporal.Address, stack.Config.Temporal.Namespace, stack.Config.Temporal.TaskQueue,
+		stack.BridgeURL, stack.Config.Bridge.APIToken, stack.ArqSIGNURL, stack.Store.URL())
+	<-ctx.Done()
+	slog.Info("stopping the dev stack")
+}

@@ -1,0 +1,201 @@
+// Package devstack runs the whole of firmaflow on one machine: the embedded
+// Temporal dev server (with UI), a worker, the webhook bridge and the
+// provider simulators, wired to each other. cmd/devstack runs it for people;
+// the end-to-end tests run it for assertions, so both exercise one wiring.
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/firmaflow/firmaflow/config"
+	"github.com/firmaflow/firmaflow/docstore"
+	"github.com/firmaflow/firmaflow/internal/app"
+	"github.com/firmaflow/firmaflow/internal/devserver"
+	"github.com/firmaflow/firmaflow/providers/arqsign"
+	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
+)
+
+// Options choose ports and state. Zero values pick free ports and keep
+// Temporal's state in memory (what tests want).
+type Options struct {
+	// TemporalHostPort, UIPort, BridgeAddr and SimulatorAddr: empty picks free ports
+	// (UIPort empty disables the UI).
+	TemporalHostPort string
+	UIPort           string
+	BridgeAddr       string
+	SimulatorAddr    string
+	// StateDir keeps the Temporal database (temporal.db); empty keeps it in memory.
+	StateDir string
+	// Config is the base configuration; provider URLs and secrets are
+	// pointed at the simulators.
+	Config config.Config
+	// DefaultScenario for simulated processes that name none.
+	DefaultScenario string
+	// SimStepDelay paces the simulators' scenarios.
+	SimStepDelay time.Duration
+	Logger       *slog.Logger
+	TemporalLogs io.Writer
+}
+
+// Stack is a running dev stack.
+type Stack struct {
+	Config     config.Config
+	Temporal   *testsuite.DevServer
+	Client     client.Client
+	Store      *docstore.Store
+	ArqSIGN    *arqsignsim.Simulator
+	BridgeURL  string
+	ArqSIGNURL string
+	UIURL      string
+
+	worker  worker.Worker
+	servers []*http.Server
+	log     *slog.Logger
+}
+
+// Dev secrets: the simulators and the bridge agree on them. Never used
+// outside the dev stack.
+const (
+	DevArqSIGNSecret = "dev-arqsign-hmac-secret"
+	DevAPIToken      = "dev-api-token"
+)
+
+// Start brings the stack up; Close takes it down.
+func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Stack{log: log}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	dbFile := ""
+	if opts.StateDir != "" {
+		dbFile = filepath.Join(opts.StateDir, "temporal.db")
+	}
+	s.Temporal, err = devserver.Start(ctx, log, devserver.Options{
+		HostPort: opts.TemporalHostPort, UIPort: opts.UIPort, DBFile: dbFile, Logs: opts.TemporalLogs,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("devstack: start Temporal: %w", err)
+	}
+	if opts.UIPort != "" {
+		s.UIURL = "http://localhost:" + opts.UIPort
+	}
+
+	bridgeLn, err := listen(opts.BridgeAddr)
+	if err != nil {
+		return nil, err
+	}
+	simLn, err := listen(opts.SimulatorAddr)
+	if err != nil {
+		bridgeLn.Close()
+		return nil, err
+	}
+	s.BridgeURL = "http://" + bridgeLn.Addr().String()
+	s.ArqSIGNURL = "http://" + simLn.Addr().String()
+
+	cfg := opts.Config
+	cfg.Temporal.Address = s.Temporal.FrontendHostPort()
+	if s.UIURL != "" {
+		cfg.Temporal.UIURL = s.UIURL
+	}
+	cfg.Bridge.PublicURL = s.BridgeURL
+	if cfg.Bridge.APIToken == "" {
+		cfg.Bridge.APIToken = DevAPIToken
+	}
+	cfg.ArqSIGN = config.ArqSIGN{
+		Enabled: true, BaseURL: s.ArqSIGNURL, AppKey: "dev-app-key", SubscriptionKey: "dev-subscription-key",
+		ResponsibleID: "dev-responsible", FolderID: "dev-folder", WebhookSecret: DevArqSIGNSecret,
+		DownloadHosts: []string{simLn.Addr().String()},
+	}
+	s.Config = cfg
+
+	s.ArqSIGN = arqsignsim.New(arqsignsim.Options{
+		AppKey: cfg.ArqSIGN.AppKey, SubscriptionKey: cfg.ArqSIGN.SubscriptionKey,
+		WebhookURL: s.BridgeURL + "/webhooks/" + arqsign.Name, WebhookSecret: DevArqSIGNSecret,
+		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: log.With("component", "arqsign-sim"),
+	})
+	s.serve(simLn, s.ArqSIGN.Handler())
+
+	if s.Client, err = app.Dial(ctx, cfg, log.With("component", "temporal-client")); err != nil {
+		return nil, err
+	}
+	if s.Store, err = docstore.Open(ctx, cfg.Store.URL); err != nil {
+		return nil, err
+	}
+	reg, secrets, err := app.Providers(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if s.worker, err = app.NewWorker(s.Client, cfg, reg, s.Store, log.With("component", "worker")); err != nil {
+		return nil, err
+	}
+	if err := s.worker.Start(); err != nil {
+		return nil, fmt.Errorf("devstack: start worker: %w", err)
+	}
+	bridge := app.NewBridge(s.Client, cfg, reg, secrets, s.Store, log.With("component", "bridge"))
+	s.serve(bridgeLn, bridge.Handler())
+	return s, nil
+}
+
+func listen(addr string) (net.Listener, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: listen %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+func (s *Stack) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.servers = append(s.servers, srv)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("devstack: server stopped", "addr", ln.Addr(), "error", err)
+		}
+	}()
+}
+
+// Close stops everything, bridge first so no webhook is accepted that the
+// stack can no longer deliver.
+func (s *Stack) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := len(s.servers) - 1; i >= 0; i-- {
+		s.servers[i].Shutdown(ctx)
+	}
+	if s.ArqSIGN != nil {
+		s.ArqSIGN.Close()
+	}
+	if s.worker != nil {
+		s.worker.Stop()
+	}
+	if s.Client != nil {
+		s.Client.Close()
+	}
+	if s.Store != nil {
+		s.Store.Close()
+	}
+	if s.Temporal != nil {
+		s.Temporal.Stop()
+	}
+}
