@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -38,6 +39,8 @@ var ErrNotFound = errors.New("docstore: document not found")
 type Store struct {
 	bucket *blob.Bucket
 	url    string
+	// dir is the root of a local store, whose files are made owner-only.
+	dir string
 }
 
 // Open opens the store at a URL: "file:///abs/dir", a plain directory path
@@ -60,7 +63,7 @@ func Open(ctx context.Context, storeURL string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("docstore: open %q: %w", abs, err)
 		}
-		return &Store{bucket: b, url: "file://" + abs}, nil
+		return &Store{bucket: b, url: "file://" + abs, dir: abs}, nil
 	}
 	b, err := blob.OpenBucket(ctx, storeURL)
 	if err != nil {
@@ -99,6 +102,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, contentType st
 	if err := w.Close(); err != nil {
 		return signing.StoredDocument{}, fmt.Errorf("docstore: commit %s: %w", key, err)
 	}
+	s.restrict(key)
 	return signing.StoredDocument{
 		Key:         key,
 		Name:        filepath.Base(key),
@@ -106,6 +110,21 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, contentType st
 		Size:        n,
 		SHA256:      hex.EncodeToString(h.Sum(nil)),
 	}, nil
+}
+
+// restrict makes a local document and its metadata sidecar owner-only
+// (fileblob writes 0666 less umask; the 0700 root already keeps others out,
+// this keeps a copied-out file private too).
+func (s *Store) restrict(key string) {
+	if s.dir == "" {
+		return
+	}
+	p := filepath.Join(s.dir, filepath.FromSlash(key))
+	for _, f := range []string{p, p + ".attrs"} {
+		if err := os.Chmod(f, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			slog.Warn("docstore: restrict permissions", "key", key, "error", err)
+		}
+	}
 }
 
 // Open returns a reader of the document at key.

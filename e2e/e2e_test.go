@@ -56,7 +56,7 @@ func run(m *testing.M) int {
 		level = slog.LevelInfo
 	}
 	stack, err = devstack.Start(ctx, devstack.Options{
-		Config: cfg, DefaultScenario: arqsignsim.ScenarioSign, SimStepDelay: 20 * time.Millisecond,
+		Config: cfg, DefaultScenario: arqsignsim.ScenarioSign, SimStepDelay: time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
@@ -73,7 +73,7 @@ func (m mapLookuper) Lookup(k string) (string, bool) { v, ok := m[k]; return v, 
 
 // startProcess uploads a PDF and starts a process whose title names the
 // simulator scenario.
-func startProcess(t *testing.T, scenario string, policy signing.ResendPolicy) (signing.Input, func() signing.Result) {
+func startProcess(t testing.TB, scenario string, policy signing.ResendPolicy) (signing.Input, func() signing.Result) {
 	t.Helper()
 	ctx := context.Background()
 	id := processes.NewProcessID()
@@ -103,7 +103,7 @@ func startProcess(t *testing.T, scenario string, policy signing.ResendPolicy) (s
 
 var fastPolicy = signing.ResendPolicy{MaxResends: 2, MaxRenewals: 1, Backoff: signing.Duration(200 * time.Millisecond)}
 
-func simProcess(t *testing.T, ref string) arqsignsim.ProcessView {
+func simProcess(t testing.TB, ref string) arqsignsim.ProcessView {
 	v, ok := stack.ArqSIGN.Process(ref)
 	require.True(t, ok, "simulator knows %s", ref)
 	return v
@@ -267,7 +267,7 @@ func TestHTTPAPIStartsAndReadsAProcess(t *testing.T) {
 
 // recordHistory writes a finished run's history for the replay tests when
 // FIRMAFLOW_RECORD_HISTORIES names a directory (see workflows/replay_test.go).
-func recordHistory(t *testing.T, scenario, workflowID, runID string) {
+func recordHistory(t testing.TB, scenario, workflowID, runID string) {
 	dir := os.Getenv("FIRMAFLOW_RECORD_HISTORIES")
 	if dir == "" {
 		return
