@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	"go.opentelemetry.io/otel/propagation"
@@ -40,8 +41,10 @@ func Setup(ctx context.Context, cfg config.Telemetry, component string) (func(co
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: %s exporter: %w", cfg.TracesExporter, err)
 	}
-	res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL,
-		semconv.ServiceName(cfg.ServiceName), semconv.ServiceInstanceID(component)))
+	// Schemaless: merging with the SDK's default resource must not depend on
+	// which semconv version each module was built against.
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(
+		semconv.ServiceName(cfg.ServiceName), attribute.String("firmaflow.component", component)))
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: resource: %w", err)
 	}
