@@ -57,6 +57,8 @@ const (
 	ErrTypeProvider        = "ProviderError"
 	ErrTypeUnknownProvider = "UnknownProvider"
 	ErrTypeDocument        = "DocumentError"
+	// ErrTypeUnsupported: the provider's API has no such operation.
+	ErrTypeUnsupported = "Unsupported"
 )
 
 // Send opens the process at the provider with the input's documents, read
@@ -210,6 +212,10 @@ func (a *Activities) logger(ctx context.Context) *slog.Logger {
 func classify(err error) error {
 	if err == nil {
 		return nil
+	}
+	var unsupported *providers.UnsupportedError
+	if errors.As(err, &unsupported) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnsupported, err)
 	}
 	var apiErr *providers.APIError
 	if !errors.As(err, &apiErr) {

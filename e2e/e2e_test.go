@@ -281,6 +281,40 @@ func recordHistory(t testing.TB, scenario, workflowID, runID string) {
 	}
 	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
 	require.NoError(t, err)
-	name := "arqsign-" + strings.ReplaceAll(scenario, ",", "-") + ".json"
+	name := "arqsign-" + strings.ReplaceAll(scenario, ",", "-") + "-" + strings.TrimPrefix(t.Name(), "Test") + ".json"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name), raw, 0o644))
+}
+
+func TestRedeliveredWebhookHasNoSecondEffect(t *testing.T) {
+	in, wait := startProcess(t, arqsignsim.ScenarioManual, fastPolicy)
+	ctx := context.Background()
+	var st signing.State
+	require.Eventually(t, func() bool {
+		var err error
+		st, err = processes.State(ctx, stack.Client, in.ProcessID)
+		return err == nil && st.ProviderRef != "" && st.Status == signing.StatusAwaitingSignatures
+	}, 30*time.Second, 50*time.Millisecond)
+	// ArqSIGN redelivers the same "signed" notification (a new dataHoraAtual each time).
+	for range 2 {
+		resp, err := http.Post(stack.ArqSIGNURL+"/sim/processes/"+st.ProviderRef+"/trigger/3", "application/json", nil)
+		require.NoError(t, err)
+		var out map[string]bool
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		resp.Body.Close()
+		require.True(t, out["delivered"])
+	}
+	require.Eventually(t, func() bool {
+		st, _ = processes.State(ctx, stack.Client, in.ProcessID)
+		return len(st.Events) >= 2
+	}, 10*time.Second, 50*time.Millisecond)
+	effects := map[string]int{}
+	for _, e := range st.Events {
+		if e.Type == signing.EventSignerSigned {
+			effects[e.Effect]++
+		}
+	}
+	require.Equal(t, map[string]int{"applied": 1, "duplicate": 1}, effects)
+	_, err := processes.Cancel(ctx, stack.Client, in.ProcessID, "test done")
+	require.NoError(t, err)
+	require.Equal(t, signing.StatusCancelled, wait().Status)
 }

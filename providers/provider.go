@@ -69,6 +69,37 @@ type Webhook interface {
 	Acknowledge(w http.ResponseWriter, err error)
 }
 
+// TokenGate is implemented by providers whose account spends tokens to
+// finish documents (Contractualis): without tokens, fully signed documents
+// wait as "ready" until FinishReady is called.
+type TokenGate interface {
+	// TokensAvailable returns the account's token balance.
+	TokensAvailable(ctx context.Context) (int, error)
+	// FinishReady finishes the process's document if it waits as ready. It
+	// reports false, without error, when the document is not (or no longer)
+	// ready, so that a retried call never spends a second token.
+	FinishReady(ctx context.Context, ref string) (bool, error)
+}
+
+// UnsupportedError: the provider's API has no such operation (for example
+// Autosign has no cancel endpoint). It is final.
+type UnsupportedError struct {
+	Provider, Op, Detail string
+}
+
+func (e *UnsupportedError) Error() string {
+	msg := fmt.Sprintf("%s: %s is not supported by the provider's API", e.Provider, e.Op)
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	return msg
+}
+
+// Unsupported builds an *UnsupportedError.
+func Unsupported(provider, op, detail string) error {
+	return &UnsupportedError{Provider: provider, Op: op, Detail: detail}
+}
+
 // SignedWebhook is implemented by providers that sign each notification
 // (an HMAC of the body with the shared secret). The bridge then reads the
 // whole body (capped) and calls Verify before Parse; other providers present
@@ -143,7 +174,8 @@ func IsRetryable(err error) bool {
 		return apiErr.Retryable()
 	}
 	var invalid *InvalidPayloadError
-	return !errors.As(err, &invalid)
+	var unsupported *UnsupportedError
+	return !errors.As(err, &invalid) && !errors.As(err, &unsupported)
 }
 
 // ParseRetryAfter reads a Retry-After header (seconds or HTTP date).

@@ -26,6 +26,12 @@ const (
 	EventExpired EventType = "expired"
 	// EventResent is informational: the provider re-invited pending signers.
 	EventResent EventType = "resent"
+	// EventSealing is informational: the signed document is being sealed
+	// (Contractualis: sent to blockchain, not yet completed).
+	EventSealing EventType = "sealing"
+	// EventAwaitingTokens: the provider account has no tokens left to finish
+	// documents (Contractualis account.notokens). It is account-wide.
+	EventAwaitingTokens EventType = "awaiting_tokens"
 	// EventCompleted: everyone signed; Documents say where the results are.
 	EventCompleted EventType = "completed"
 )
@@ -47,6 +53,9 @@ type Event struct {
 	Reason string `json:"reason,omitempty"`
 	// Documents are the results of a completed process.
 	Documents []EventDocument `json:"documents,omitempty"`
+	// AccountWide events concern every process of the provider account
+	// (ProviderRef is empty); the bridge delivers them to each running one.
+	AccountWide bool `json:"account_wide,omitempty"`
 }
 
 // SignerRef identifies a signer as the provider reported them.
@@ -62,6 +71,10 @@ const (
 	KindSigned          DocumentKind = "signed"
 	KindSignatureRecord DocumentKind = "signature_record"
 	KindAttachment      DocumentKind = "attachment"
+	// KindCertificate and KindAuditTrail are further evidence some providers
+	// issue (Contractualis: NOM-151 record, certificate, audit trail).
+	KindCertificate DocumentKind = "certificate"
+	KindAuditTrail  DocumentKind = "audit_trail"
 )
 
 // EventDocument is a result document announced by the provider: either a URL
@@ -73,6 +86,9 @@ type EventDocument struct {
 	URL         string       `json:"url,omitempty"`
 	StoredKey   string       `json:"stored_key,omitempty"`
 	ContentType string       `json:"content_type,omitempty"`
+	// SHA256 is the provider's own hash of the document, when it sends one;
+	// the fetch compares it with what was stored.
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // HashKey derives a dedup key from a canonical payload for providers that do

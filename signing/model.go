@@ -54,9 +54,20 @@ type Input struct {
 	// workflow history is no place for blobs.
 	Documents []DocumentRef `json:"documents"`
 	Signers   []Signer      `json:"signers"`
+	// Templates are provider template ids used instead of (or beside)
+	// documents, where the provider has templates (Autosign).
+	Templates []string `json:"templates,omitempty"`
 	// ExpiresInDays is how long signers have before the provider expires the process.
 	ExpiresInDays int          `json:"expires_in_days,omitempty"`
 	Resend        ResendPolicy `json:"resend_policy,omitempty"`
+	// Options are provider-specific settings, documented per provider in the
+	// README (e.g. Contractualis "subaccount").
+	Options map[string]string `json:"options,omitempty"`
+	// ArchiveOnly marks a process firmaflow did not send: it was started by
+	// the bridge from a provider's archive notification (CelloSign), with
+	// ProviderRef already known. Such a process only stores the results.
+	ArchiveOnly bool   `json:"archive_only,omitempty"`
+	ProviderRef string `json:"provider_ref,omitempty"`
 }
 
 // DocumentRef points at a document in the document store.
@@ -65,7 +76,12 @@ type DocumentRef struct {
 	// Key is the object key in the configured document store.
 	Key         string `json:"key"`
 	ContentType string `json:"content_type,omitempty"`
+	// Role is "" (a document to sign) or "attachment" (sent along, not signed).
+	Role string `json:"role,omitempty"`
 }
+
+// RoleAttachment marks a document sent along but not signed.
+const RoleAttachment = "attachment"
 
 // Signer is one person who must sign.
 type Signer struct {
@@ -74,6 +90,9 @@ type Signer struct {
 	Phone string `json:"phone,omitempty"`
 	// Order is the signing order (1-based); equal orders sign in parallel.
 	Order int `json:"order,omitempty"`
+	// Options are provider-specific signer settings (e.g. Contractualis
+	// "saved_signer_id", "sign_type", "verification"), documented per provider.
+	Options map[string]string `json:"options,omitempty"`
 }
 
 // ResendPolicy bounds what the workflow does on its own when delivery fails or
@@ -115,11 +134,17 @@ func (in Input) Validate() error {
 	if in.Provider == "" {
 		errs = append(errs, errors.New("provider is required"))
 	}
-	if strings.TrimSpace(in.Title) == "" {
+	if strings.TrimSpace(in.Title) == "" && !in.ArchiveOnly {
 		errs = append(errs, errors.New("title is required"))
 	}
-	if len(in.Documents) == 0 {
-		errs = append(errs, errors.New("at least one document is required"))
+	if in.ArchiveOnly {
+		if in.ProviderRef == "" {
+			errs = append(errs, errors.New("provider_ref is required for an archive-only process"))
+		}
+		return errors.Join(errs...)
+	}
+	if len(in.Documents) == 0 && len(in.Templates) == 0 {
+		errs = append(errs, errors.New("at least one document or template is required"))
 	}
 	for i, d := range in.Documents {
 		if d.Key == "" || d.Name == "" {

@@ -12,6 +12,9 @@ const (
 	StatusRenewing           Status = "renewing"
 	StatusCancelling         Status = "cancelling"
 	StatusFetchingDocuments  Status = "fetching_documents"
+	// StatusAwaitingTokens: everyone signed, but the provider account has no
+	// tokens to finish the document; the process checks back on a backoff.
+	StatusAwaitingTokens Status = "awaiting_tokens"
 
 	StatusCompleted      Status = "completed"
 	StatusRejected       Status = "rejected"
