@@ -120,6 +120,44 @@ func (a *Activities) Cancel(ctx context.Context, call ProviderCall) error {
 	return classify(p.Cancel(ctx, call.ProviderRef, call.Reason))
 }
 
+// TokensAvailable returns the provider account's token balance.
+func (a *Activities) TokensAvailable(ctx context.Context, call ProviderCall) (int, error) {
+	gate, err := a.tokenGate(call.Provider)
+	if err != nil {
+		return 0, err
+	}
+	n, err := gate.TokensAvailable(ctx)
+	return n, classify(err)
+}
+
+// FinishReady finishes the process's document if it waits as ready for
+// tokens. It reports whether it finished one; false means there was nothing
+// to finish (never two tokens for one document).
+func (a *Activities) FinishReady(ctx context.Context, call ProviderCall) (bool, error) {
+	gate, err := a.tokenGate(call.Provider)
+	if err != nil {
+		return false, err
+	}
+	done, err := gate.FinishReady(ctx, call.ProviderRef)
+	if err != nil {
+		return false, classify(err)
+	}
+	a.logger(ctx).Info("ready document finish", "provider", call.Provider, "provider_ref", call.ProviderRef, "finished", done)
+	return done, nil
+}
+
+func (a *Activities) tokenGate(name string) (providers.TokenGate, error) {
+	p, err := a.provider(name)
+	if err != nil {
+		return nil, err
+	}
+	gate, ok := p.(providers.TokenGate)
+	if !ok {
+		return nil, classify(providers.Unsupported(name, "token balance", "the provider does not spend tokens"))
+	}
+	return gate, nil
+}
+
 // FetchDocuments brings a completed process's documents into the store and
 // returns them with size and SHA-256. Documents the bridge already stored
 // (pushed inline by the provider) are verified rather than downloaded.
@@ -142,6 +180,11 @@ func (a *Activities) FetchDocuments(ctx context.Context, in FetchInput) ([]signi
 			if err != nil {
 				return nil, err
 			}
+		}
+		if doc.SHA256 != "" && !strings.EqualFold(doc.SHA256, stored.SHA256) {
+			return nil, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("fetch %s: SHA-256 %s differs from the provider's %s", doc.Name, stored.SHA256, doc.SHA256),
+				ErrTypeDocument, nil)
 		}
 		stored.Kind, stored.Name = doc.Kind, doc.Name
 		if stored.ContentType == "" {

@@ -71,11 +71,17 @@ type State struct {
 	Resends     int           `json:"resends"`
 	Renewals    int           `json:"renewals"`
 	// NextResendAt is set while a resend waits for its backoff.
-	NextResendAt time.Time        `json:"next_resend_at,omitzero"`
-	Documents    []StoredDocument `json:"documents,omitempty"`
-	Events       []EventRecord    `json:"events"`
-	StartedAt    time.Time        `json:"started_at"`
-	UpdatedAt    time.Time        `json:"updated_at"`
+	NextResendAt time.Time `json:"next_resend_at,omitzero"`
+	// TokenChecks counts balance checks while awaiting tokens;
+	// NextTokenCheckAt is set while one is scheduled.
+	TokenChecks      int       `json:"token_checks,omitempty"`
+	NextTokenCheckAt time.Time `json:"next_token_check_at,omitzero"`
+	// FinishedWithTokens: firmaflow finished the ready document once tokens were back.
+	FinishedWithTokens bool             `json:"finished_with_tokens,omitempty"`
+	Documents          []StoredDocument `json:"documents,omitempty"`
+	Events             []EventRecord    `json:"events"`
+	StartedAt          time.Time        `json:"started_at"`
+	UpdatedAt          time.Time        `json:"updated_at"`
 }
 
 // StoredDocument is a document firmaflow keeps in its document store.

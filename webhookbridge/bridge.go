@@ -141,7 +141,7 @@ func (b *Bridge) webhook(c echo.Context) error {
 		return b.answer(c, hook, http.StatusServiceUnavailable, errors.New("temporarily unable to accept the notification"))
 	}
 	for _, ev := range events {
-		if !ValidRef(ev.ProviderRef) {
+		if !ev.AccountWide && !ValidRef(ev.ProviderRef) {
 			log.Warn("webhook refused: malformed process id")
 			return b.answer(c, hook, http.StatusBadRequest, errors.New("malformed process id"))
 		}

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/firmaflow/firmaflow/signing"
 )
@@ -32,6 +33,12 @@ type Deliverer interface {
 type TemporalDeliverer struct {
 	Client    client.Client
 	Namespace string
+	// TaskQueue is where archive-only processes are started.
+	TaskQueue string
+	// ArchiveOnlyStart names providers whose completion events for a process
+	// firmaflow did not send start an archive-only SigningProcess (with
+	// SignalWithStart) instead of waiting for an owner that will never exist.
+	ArchiveOnlyStart map[string]bool
 }
 
 // refPattern keeps provider refs safe to embed in a visibility query.
@@ -43,10 +50,19 @@ func ValidRef(ref string) bool { return refPattern.MatchString(ref) }
 // Deliver signals the owner of ev. Errors other than ErrOwnerEnded mean
 // "not delivered; try again".
 func (d *TemporalDeliverer) Deliver(ctx context.Context, ev signing.Event) error {
-	if !ValidRef(ev.ProviderRef) || !ValidRef(ev.Provider) {
+	if !ValidRef(ev.Provider) {
+		return fmt.Errorf("deliver: malformed provider name %q", ev.Provider)
+	}
+	if ev.AccountWide {
+		return d.broadcast(ctx, ev)
+	}
+	if !ValidRef(ev.ProviderRef) {
 		return fmt.Errorf("deliver: malformed provider reference %q", ev.ProviderRef)
 	}
 	id, running, err := d.owner(ctx, ev.Provider, ev.ProviderRef)
+	if errors.Is(err, ErrOwnerNotFound) && ev.Type == signing.EventCompleted && d.ArchiveOnlyStart[ev.Provider] {
+		return d.startArchiveOnly(ctx, ev)
+	}
 	if err != nil {
 		return err
 	}
@@ -60,6 +76,66 @@ func (d *TemporalDeliverer) Deliver(ctx context.Context, ev signing.Event) error
 	}
 	if err != nil {
 		return fmt.Errorf("deliver: signal %s: %w", id, err)
+	}
+	return nil
+}
+
+// broadcast signals an account-wide event to every running process of the
+// provider. A failure part-way answers 5xx; the provider's redelivery then
+// reaches the rest, and the processes already signalled drop the duplicate.
+func (d *TemporalDeliverer) broadcast(ctx context.Context, ev signing.Event) error {
+	query := fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
+		signing.WorkflowType, signing.AttrProvider, ev.Provider)
+	var token []byte
+	for {
+		resp, err := d.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: d.Namespace, Query: query, PageSize: 500, NextPageToken: token,
+		})
+		if err != nil {
+			return fmt.Errorf("deliver: list %s processes: %w", ev.Provider, err)
+		}
+		for _, ex := range resp.GetExecutions() {
+			err := d.Client.SignalWorkflow(ctx, ex.GetExecution().GetWorkflowId(), "", signing.SignalEvent, ev)
+			var notFound *serviceerror.NotFound
+			if err != nil && !errors.As(err, &notFound) {
+				return fmt.Errorf("deliver: signal %s: %w", ex.GetExecution().GetWorkflowId(), err)
+			}
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return nil
+		}
+	}
+}
+
+// ArchiveProcessID is the process id of an archive-only process: derived
+// from the webhook, so a redelivered archive lands in the same workflow.
+func ArchiveProcessID(provider, ref string) string { return provider + "-archive-" + ref }
+
+// startArchiveOnly starts (or joins) the archive-only process for ev's
+// provider process and hands it the event in the same call.
+func (d *TemporalDeliverer) startArchiveOnly(ctx context.Context, ev signing.Event) error {
+	in := signing.Input{
+		ProcessID: ArchiveProcessID(ev.Provider, ev.ProviderRef), Provider: ev.Provider,
+		Title: ev.Provider + " archive " + ev.ProviderRef, ArchiveOnly: true, ProviderRef: ev.ProviderRef,
+	}
+	_, err := d.Client.SignalWithStartWorkflow(ctx, signing.WorkflowID(in.ProcessID), signing.SignalEvent, ev,
+		client.StartWorkflowOptions{
+			TaskQueue:                d.TaskQueue,
+			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			TypedSearchAttributes: temporal.NewSearchAttributes(
+				temporal.NewSearchAttributeKeyKeyword(signing.AttrProvider).ValueSet(ev.Provider),
+				temporal.NewSearchAttributeKeyKeyword(signing.AttrProviderRef).ValueSet(ev.ProviderRef),
+				temporal.NewSearchAttributeKeyKeyword(signing.AttrStatus).ValueSet(string(signing.StatusAwaitingSignatures)),
+			),
+			StaticSummary: in.Title,
+		}, signing.WorkflowType, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return ErrOwnerEnded // archived before; the process already ended
+	}
+	if err != nil {
+		return fmt.Errorf("deliver: start archive-only process for %s %s: %w", ev.Provider, ev.ProviderRef, err)
 	}
 	return nil
 }

@@ -61,6 +61,11 @@ type process struct {
 	seen  map[string]bool
 	order []string // seen keys, oldest first, to bound the set
 
+	// tokenTimer is set while the process waits for the provider account's
+	// tokens (Contractualis) and checks back on a doubling backoff.
+	tokenTimer   workflow.Future
+	cancelTokens workflow.CancelFunc
+
 	// resendTimer is set while a resend waits for its backoff.
 	resendTimer  workflow.Future
 	cancelResend workflow.CancelFunc
@@ -136,15 +141,21 @@ func (p *process) handleCancelUpdate(ctx workflow.Context, req signing.CancelReq
 }
 
 func (p *process) run(ctx workflow.Context) (Result, error) {
-	p.setStatus(ctx, signing.StatusSending)
-	var sent activities.SendOutput
-	err := workflow.ExecuteActivity(withOptions(ctx, "send documents", 5*time.Minute, time.Hour), acts.Send, p.in).Get(ctx, &sent)
-	if err != nil {
-		p.end(ctx, signing.StatusFailed, "send failed: "+rootMessage(err))
-		return p.result(), fmt.Errorf("send: %w", err)
+	if p.in.ArchiveOnly {
+		// Started by the bridge from a provider's archive of a process sent
+		// outside firmaflow: nothing to send, the results are on their way.
+		p.state.ProviderRef = p.in.ProviderRef
+	} else {
+		p.setStatus(ctx, signing.StatusSending)
+		var sent activities.SendOutput
+		err := workflow.ExecuteActivity(withOptions(ctx, "send documents", 5*time.Minute, time.Hour), acts.Send, p.in).Get(ctx, &sent)
+		if err != nil {
+			p.end(ctx, signing.StatusFailed, "send failed: "+rootMessage(err))
+			return p.result(), fmt.Errorf("send: %w", err)
+		}
+		p.state.ProviderRef = sent.ProviderRef
 	}
-	p.state.ProviderRef = sent.ProviderRef
-	if err := workflow.UpsertTypedSearchAttributes(ctx, ProviderRefKey.ValueSet(sent.ProviderRef)); err != nil {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, ProviderRefKey.ValueSet(p.state.ProviderRef)); err != nil {
 		return p.result(), err
 	}
 	p.setStatus(ctx, signing.StatusAwaitingSignatures)
@@ -163,6 +174,14 @@ func (p *process) run(ctx workflow.Context) (Result, error) {
 			c.Receive(ctx, &req)
 			p.cancelByRequester(ctx, req)
 		})
+		if p.tokenTimer != nil {
+			sel.AddFuture(p.tokenTimer, func(f workflow.Future) {
+				p.tokenTimer = nil
+				if f.Get(ctx, nil) == nil {
+					p.checkTokens(ctx)
+				}
+			})
+		}
 		if p.resendTimer != nil {
 			sel.AddFuture(p.resendTimer, func(f workflow.Future) {
 				p.resendTimer = nil
@@ -175,6 +194,7 @@ func (p *process) run(ctx workflow.Context) (Result, error) {
 		sel.Select(ctx)
 	}
 	p.stopResendTimer()
+	p.stopTokenTimer()
 
 	// Signals that arrived after the end are recorded, not silently lost.
 	var late signing.Event
@@ -198,7 +218,7 @@ func (p *process) handleEvent(ctx workflow.Context, ev signing.Event) error {
 		return nil
 	}
 	p.remember(ev.Key)
-	if ev.ProviderRef != "" && ev.ProviderRef != p.state.ProviderRef {
+	if !ev.AccountWide && ev.ProviderRef != "" && ev.ProviderRef != p.state.ProviderRef {
 		p.record(ctx, ev, "ignored: event for provider process "+ev.ProviderRef)
 		return nil
 	}
@@ -208,8 +228,10 @@ func (p *process) handleEvent(ctx workflow.Context, ev signing.Event) error {
 	}
 
 	switch ev.Type {
-	case signing.EventCreated, signing.EventStarted, signing.EventResent:
+	case signing.EventCreated, signing.EventStarted, signing.EventResent, signing.EventSealing:
 		p.record(ctx, ev, "applied")
+	case signing.EventAwaitingTokens:
+		p.onAwaitingTokens(ctx, ev)
 	case signing.EventSignerSigned:
 		p.markSigner(ev.Signer, signing.SignerSigned, workflow.Now(ctx))
 		p.record(ctx, ev, "applied")
@@ -303,8 +325,65 @@ func (p *process) onExpired(ctx workflow.Context, ev signing.Event) {
 	p.setStatus(ctx, signing.StatusAwaitingSignatures)
 }
 
+// maxTokenCheckInterval caps the backoff between token balance checks.
+const maxTokenCheckInterval = time.Hour
+
+func (p *process) onAwaitingTokens(ctx workflow.Context, ev signing.Event) {
+	if p.tokenTimer != nil {
+		p.record(ctx, ev, "applied: already waiting for tokens")
+		return
+	}
+	p.record(ctx, ev, "applied: waiting for tokens")
+	p.setStatus(ctx, signing.StatusAwaitingTokens)
+	p.scheduleTokenCheck(ctx)
+}
+
+func (p *process) scheduleTokenCheck(ctx workflow.Context) {
+	wait := min(time.Duration(p.in.Resend.Backoff)<<min(p.state.TokenChecks, 20), maxTokenCheckInterval)
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	p.cancelTokens = cancel
+	p.tokenTimer = workflow.NewTimerWithOptions(timerCtx, wait, workflow.TimerOptions{Summary: "token balance check"})
+	p.state.NextTokenCheckAt = workflow.Now(ctx).Add(wait)
+}
+
+// checkTokens asks the provider for the account's balance; with tokens back
+// it finishes this process's document if it waits as ready. FinishReady only
+// spends a token for a document that is ready, so a retry never spends two.
+func (p *process) checkTokens(ctx workflow.Context) {
+	p.state.TokenChecks++
+	p.state.NextTokenCheckAt = time.Time{}
+	call := activities.ProviderCall{Provider: p.in.Provider, ProviderRef: p.state.ProviderRef}
+	var tokens int
+	err := workflow.ExecuteActivity(withOptions(ctx, "check token balance", time.Minute, 10*time.Minute), acts.TokensAvailable, call).Get(ctx, &tokens)
+	if err != nil || tokens <= 0 {
+		if err != nil {
+			workflow.GetLogger(ctx).Warn("token balance check failed", "error", err)
+		}
+		p.scheduleTokenCheck(ctx)
+		return
+	}
+	var finished bool
+	err = workflow.ExecuteActivity(withOptions(ctx, "finish ready document", time.Minute, time.Hour), acts.FinishReady, call).Get(ctx, &finished)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("finishing the ready document failed", "error", err)
+		p.scheduleTokenCheck(ctx)
+		return
+	}
+	p.state.FinishedWithTokens = p.state.FinishedWithTokens || finished
+	p.setStatus(ctx, signing.StatusAwaitingSignatures)
+}
+
+func (p *process) stopTokenTimer() {
+	if p.cancelTokens != nil {
+		p.cancelTokens()
+	}
+	p.tokenTimer, p.cancelTokens = nil, nil
+	p.state.NextTokenCheckAt = time.Time{}
+}
+
 func (p *process) complete(ctx workflow.Context, ev signing.Event) error {
 	p.stopResendTimer()
+	p.stopTokenTimer()
 	p.setStatus(ctx, signing.StatusFetchingDocuments)
 	var docs []signing.StoredDocument
 	err := workflow.ExecuteActivity(withOptions(ctx, "fetch signed documents", 15*time.Minute, 6*time.Hour), acts.FetchDocuments,

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -384,4 +385,75 @@ func TestInvalidInputIsRejected(t *testing.T) {
 	in.Signers = nil
 	env.ExecuteWorkflow(SigningProcess, in)
 	require.ErrorContains(t, env.GetWorkflowError(), "at least one signer is required")
+}
+
+func TestAwaitingTokensChecksBackThenFinishesOnce(t *testing.T) {
+	h := newHarness(t)
+	h.expectFetch(1)
+	balances := []int{0, 0, 5}
+	var checks []time.Time
+	h.env.OnActivity(acts.TokensAvailable, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, _ activities.ProviderCall) (int, error) {
+			checks = append(checks, h.env.Now())
+			n := balances[0]
+			balances = balances[1:]
+			return n, nil
+		}).Times(3)
+	h.env.OnActivity(acts.FinishReady, mock.Anything, activities.ProviderCall{Provider: "arqsign", ProviderRef: ref}).Return(true, nil).Once()
+	start := h.env.Now()
+	h.at(time.Hour, ev("s1", signing.EventSignerSigned, "ana@example.com"))
+	h.at(time.Hour, ev("s2", signing.EventSignerSigned, "bruno@example.com"))
+	notokens := signing.Event{Key: "nt1", Provider: "arqsign", Type: signing.EventAwaitingTokens, AccountWide: true}
+	h.at(time.Hour+time.Minute, notokens)
+	h.at(time.Hour+2*time.Minute, signing.Event{Key: "nt2", Provider: "arqsign", Type: signing.EventAwaitingTokens, AccountWide: true})
+	h.env.RegisterDelayedCallback(func() {
+		require.Equal(t, signing.StatusAwaitingTokens, h.state().Status)
+	}, time.Hour+90*time.Second)
+	h.at(5*time.Hour, completedEvent("c1"))
+	res, err := h.run(testInput())
+	require.NoError(t, err)
+	require.Equal(t, signing.StatusCompleted, res.Status)
+	require.Len(t, checks, 3)
+	// Checks back after 1m, then 2m, then 4m: a doubling backoff.
+	base := start.Add(time.Hour + time.Minute)
+	require.WithinDuration(t, base.Add(time.Minute), checks[0], time.Second)
+	require.WithinDuration(t, base.Add(3*time.Minute), checks[1], time.Second)
+	require.WithinDuration(t, base.Add(7*time.Minute), checks[2], time.Second)
+	st := h.state()
+	require.True(t, st.FinishedWithTokens)
+	require.Equal(t, 3, st.TokenChecks)
+	h.env.AssertExpectations(t)
+}
+
+func TestArchiveOnlyProcessStoresResultsWithoutSending(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(SigningProcess)
+	env.RegisterActivity(acts)
+	env.OnActivity(acts.FetchDocuments, mock.Anything, mock.MatchedBy(func(in activities.FetchInput) bool {
+		return in.ProviderRef == "REF-OUTSIDE" && in.Documents[0].StoredKey == "webhooks/cellosign/x"
+	})).Return(storedDocs, nil).Once()
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(signing.SignalEvent, signing.Event{Key: "a1", Provider: "cellosign", ProviderRef: "REF-OUTSIDE", Type: signing.EventCompleted,
+			Documents: []signing.EventDocument{{Kind: signing.KindSigned, Name: "s.pdf", StoredKey: "webhooks/cellosign/x"}}})
+	}, 0)
+	env.ExecuteWorkflow(SigningProcess, signing.Input{ProcessID: "cellosign-archive-REF-OUTSIDE", Provider: "cellosign", ArchiveOnly: true, ProviderRef: "REF-OUTSIDE"})
+	require.NoError(t, env.GetWorkflowError())
+	var res signing.Result
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Equal(t, signing.StatusCompleted, res.Status)
+	require.Equal(t, "REF-OUTSIDE", res.ProviderRef)
+	env.AssertExpectations(t)
+	env.AssertNotCalled(t, "Send", mock.Anything, mock.Anything)
+}
+
+func TestUnsupportedRenewEndsExpired(t *testing.T) {
+	h := newHarness(t)
+	unsupported := temporal.NewNonRetryableApplicationError("autosign: renew is not supported by the provider's API", activities.ErrTypeUnsupported, nil)
+	h.env.OnActivity(acts.Renew, mock.Anything, mock.Anything).Return(unsupported).Once()
+	h.at(time.Hour, ev("x1", signing.EventExpired, ""))
+	res, err := h.run(testInput())
+	require.NoError(t, err)
+	require.Equal(t, signing.StatusExpired, res.Status)
+	require.Contains(t, res.Reason, "not supported")
 }
