@@ -68,6 +68,18 @@ type Input struct {
 	// ProviderRef already known. Such a process only stores the results.
 	ArchiveOnly bool   `json:"archive_only,omitempty"`
 	ProviderRef string `json:"provider_ref,omitempty"`
+	// Continued is set by the workflow itself when it continues as new (a
+	// long process's history grows too large): the state so far, the dedup
+	// keys, and the signals that arrived but were not yet handled.
+	Continued *Continuation `json:"continued,omitempty"`
+}
+
+// Continuation carries a process across continue-as-new.
+type Continuation struct {
+	State    State    `json:"state"`
+	SeenKeys []string `json:"seen_keys"`
+	Pending  []Event  `json:"pending,omitempty"`
+	Runs     int      `json:"runs"`
 }
 
 // DocumentRef points at a document in the document store.

@@ -141,7 +141,9 @@ func (p *process) handleCancelUpdate(ctx workflow.Context, req signing.CancelReq
 }
 
 func (p *process) run(ctx workflow.Context) (Result, error) {
-	if p.in.ArchiveOnly {
+	if p.in.Continued != nil {
+		p.restore(ctx)
+	} else if p.in.ArchiveOnly {
 		// Started by the bridge from a provider's archive of a process sent
 		// outside firmaflow: nothing to send, the results are on their way.
 		p.state.ProviderRef = p.in.ProviderRef
@@ -155,18 +157,35 @@ func (p *process) run(ctx workflow.Context) (Result, error) {
 		}
 		p.state.ProviderRef = sent.ProviderRef
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, ProviderRefKey.ValueSet(p.state.ProviderRef)); err != nil {
-		return p.result(), err
+	if p.in.Continued == nil {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, ProviderRefKey.ValueSet(p.state.ProviderRef)); err != nil {
+			return p.result(), err
+		}
+		p.setStatus(ctx, signing.StatusAwaitingSignatures)
 	}
-	p.setStatus(ctx, signing.StatusAwaitingSignatures)
 
+	// Runs recorded before continue-as-new existed replay as DefaultVersion
+	// and never continue; new runs do.
+	canContinue := workflow.GetVersion(ctx, "continue-as-new", workflow.DefaultVersion, 1) >= 1
 	events := workflow.GetSignalChannel(ctx, signing.SignalEvent)
 	var failure error
+	if p.in.Continued != nil {
+		for _, ev := range p.in.Continued.Pending {
+			if !p.state.Status.Terminal() {
+				failure = p.handleEvent(ctx, ev)
+			}
+		}
+	}
+	handled := 0
 	for !p.state.Status.Terminal() {
+		if canContinue && p.shouldContinueAsNew(ctx, handled) {
+			return Result{}, p.continueAsNew(ctx, events)
+		}
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(events, func(c workflow.ReceiveChannel, _ bool) {
 			var ev signing.Event
 			c.Receive(ctx, &ev)
+			handled++
 			failure = p.handleEvent(ctx, ev)
 		})
 		sel.AddReceive(p.cancelRequests, func(c workflow.ReceiveChannel, _ bool) {
@@ -323,6 +342,57 @@ func (p *process) onExpired(ctx workflow.Context, ev signing.Event) {
 	}
 	p.state.Renewals++
 	p.setStatus(ctx, signing.StatusAwaitingSignatures)
+}
+
+// eventsPerRun bounds how many events one run handles before continuing as
+// new, on top of the server's own suggestion (history size or length). A
+// variable so tests can lower it.
+var eventsPerRun = 1000
+
+func (p *process) shouldContinueAsNew(ctx workflow.Context, handled int) bool {
+	if p.cancelPending || !workflow.AllHandlersFinished(ctx) {
+		return false // an update is in flight; it must finish in this run
+	}
+	return handled >= eventsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+}
+
+// continueAsNew hands the process to a fresh run. Signals already received
+// by the server are drained first and carried over, so none is lost; timers
+// are carried as due times and re-armed by restore.
+func (p *process) continueAsNew(ctx workflow.Context, events workflow.ReceiveChannel) error {
+	c := &signing.Continuation{State: p.state, SeenKeys: append([]string(nil), p.order...)}
+	if p.in.Continued != nil {
+		c.Runs = p.in.Continued.Runs
+	}
+	c.Runs++
+	var ev signing.Event
+	for events.ReceiveAsync(&ev) {
+		c.Pending = append(c.Pending, ev)
+	}
+	next := p.in
+	next.Continued = c
+	workflow.GetLogger(ctx).Info("continuing as new", "runs", c.Runs, "pending", len(c.Pending))
+	return workflow.NewContinueAsNewError(ctx, signing.WorkflowType, next)
+}
+
+// restore resumes a continued process: state, dedup keys and timers.
+func (p *process) restore(ctx workflow.Context) {
+	c := p.in.Continued
+	p.state = c.State
+	for _, k := range c.SeenKeys {
+		p.remember(k)
+	}
+	now := workflow.Now(ctx)
+	if due := p.state.NextResendAt; !due.IsZero() {
+		timerCtx, cancel := workflow.WithCancel(ctx)
+		p.cancelResend = cancel
+		p.resendTimer = workflow.NewTimerWithOptions(timerCtx, max(due.Sub(now), 0), workflow.TimerOptions{Summary: "resend backoff"})
+	}
+	if due := p.state.NextTokenCheckAt; !due.IsZero() {
+		timerCtx, cancel := workflow.WithCancel(ctx)
+		p.cancelTokens = cancel
+		p.tokenTimer = workflow.NewTimerWithOptions(timerCtx, max(due.Sub(now), 0), workflow.TimerOptions{Summary: "token balance check"})
+	}
 }
 
 // maxTokenCheckInterval caps the backoff between token balance checks.

@@ -9,7 +9,9 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/firmaflow/firmaflow/activities"
 	"github.com/firmaflow/firmaflow/providers"
@@ -456,4 +458,58 @@ func TestUnsupportedRenewEndsExpired(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, signing.StatusExpired, res.Status)
 	require.Contains(t, res.Reason, "not supported")
+}
+
+func TestContinueAsNewCarriesStateKeysTimersAndPendingSignals(t *testing.T) {
+	defer func(n int) { eventsPerRun = n }(eventsPerRun)
+	eventsPerRun = 3
+
+	// First run: three events, one of them a delivery failure that schedules a resend.
+	h := newHarness(t)
+	h.at(time.Minute, ev("s1", signing.EventSignerSigned, "ana@example.com"))
+	h.at(2*time.Minute, ev("f1", signing.EventDeliveryFailed, "bruno@example.com"))
+	h.at(2*time.Minute+time.Second, ev("s1", signing.EventSignerSigned, "ana@example.com"))
+	h.env.ExecuteWorkflow(SigningProcess, testInput())
+	err := h.env.GetWorkflowError()
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(err, &can), "continues as new after %d events: %v", eventsPerRun, err)
+	var next signing.Input
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	c := next.Continued
+	require.NotNil(t, c)
+	require.Equal(t, 1, c.Runs)
+	require.Equal(t, ref, c.State.ProviderRef)
+	require.ElementsMatch(t, []string{"s1", "f1"}, c.SeenKeys)
+	require.Equal(t, signing.SignerSigned, c.State.Signers[0].Status)
+	require.False(t, c.State.NextResendAt.IsZero(), "the pending resend travels as a due time")
+
+	// Second run: the same process continues; a redelivered old event is
+	// still a duplicate, the resend fires at its original due time.
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(SigningProcess)
+	env.RegisterActivity(acts)
+	env.OnActivity(acts.Resend, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(acts.FetchDocuments, mock.Anything, mock.Anything).Return(storedDocs, nil).Once()
+	env.SetStartTime(h.env.Now())
+	next.Continued.Pending = []signing.Event{ev("s1", signing.EventSignerSigned, "ana@example.com")}
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(signing.SignalEvent, completedEvent("c1")) }, time.Hour)
+	env.ExecuteWorkflow(SigningProcess, next)
+	require.NoError(t, env.GetWorkflowError())
+	var res signing.Result
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Equal(t, signing.StatusCompleted, res.Status)
+	require.Equal(t, 1, res.Resends)
+	v, err := env.QueryWorkflow(signing.QueryState)
+	require.NoError(t, err)
+	var st signing.State
+	require.NoError(t, v.Get(&st))
+	dups := 0
+	for _, r := range st.Events {
+		if r.Key == "s1" && r.Effect == "duplicate" {
+			dups++
+		}
+	}
+	require.Equal(t, 2, dups, "one duplicate before continuing, one carried as pending after")
+	env.AssertExpectations(t)
 }
