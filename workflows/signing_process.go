@@ -301,9 +301,7 @@ func (p *process) onDeliveryFailed(ctx workflow.Context, ev signing.Event) {
 		p.end(ctx, signing.StatusDeliveryFailed, reason)
 	default:
 		wait := time.Duration(p.in.Resend.Backoff) << p.state.Resends
-		timerCtx, cancel := workflow.WithCancel(ctx)
-		p.cancelResend = cancel
-		p.resendTimer = workflow.NewTimerWithOptions(timerCtx, wait, workflow.TimerOptions{Summary: "resend backoff"})
+		p.resendTimer, p.cancelResend = startTimer(ctx, wait, "resend backoff")
 		p.state.NextResendAt = workflow.Now(ctx).Add(wait)
 		p.record(ctx, ev, fmt.Sprintf("applied: resend in %s", wait))
 		p.touch(ctx)
@@ -384,14 +382,10 @@ func (p *process) restore(ctx workflow.Context) {
 	}
 	now := workflow.Now(ctx)
 	if due := p.state.NextResendAt; !due.IsZero() {
-		timerCtx, cancel := workflow.WithCancel(ctx)
-		p.cancelResend = cancel
-		p.resendTimer = workflow.NewTimerWithOptions(timerCtx, max(due.Sub(now), 0), workflow.TimerOptions{Summary: "resend backoff"})
+		p.resendTimer, p.cancelResend = startTimer(ctx, max(due.Sub(now), 0), "resend backoff")
 	}
 	if due := p.state.NextTokenCheckAt; !due.IsZero() {
-		timerCtx, cancel := workflow.WithCancel(ctx)
-		p.cancelTokens = cancel
-		p.tokenTimer = workflow.NewTimerWithOptions(timerCtx, max(due.Sub(now), 0), workflow.TimerOptions{Summary: "token balance check"})
+		p.tokenTimer, p.cancelTokens = startTimer(ctx, max(due.Sub(now), 0), "token balance check")
 	}
 }
 
@@ -410,9 +404,7 @@ func (p *process) onAwaitingTokens(ctx workflow.Context, ev signing.Event) {
 
 func (p *process) scheduleTokenCheck(ctx workflow.Context) {
 	wait := min(time.Duration(p.in.Resend.Backoff)<<min(p.state.TokenChecks, 20), maxTokenCheckInterval)
-	timerCtx, cancel := workflow.WithCancel(ctx)
-	p.cancelTokens = cancel
-	p.tokenTimer = workflow.NewTimerWithOptions(timerCtx, wait, workflow.TimerOptions{Summary: "token balance check"})
+	p.tokenTimer, p.cancelTokens = startTimer(ctx, wait, "token balance check")
 	p.state.NextTokenCheckAt = workflow.Now(ctx).Add(wait)
 }
 
@@ -591,6 +583,12 @@ func (p *process) result() Result {
 		Renewals:    p.state.Renewals,
 		EndedAt:     p.state.UpdatedAt,
 	}
+}
+
+// startTimer arms a timer that stopping the process can cancel.
+func startTimer(ctx workflow.Context, d time.Duration, summary string) (workflow.Future, workflow.CancelFunc) {
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	return workflow.NewTimerWithOptions(timerCtx, d, workflow.TimerOptions{Summary: summary}), cancel
 }
 
 // acts is only used for its method values as activity references.
