@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -34,6 +35,21 @@ func Call(client *http.Client, provider, op string, req *http.Request) (*http.Re
 		Message:    strings.TrimSpace(string(body)),
 		RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
+}
+
+// WriteBase64 streams a document's bytes into w as standard Base64, so a
+// provider whose API takes files inside JSON never holds a file whole.
+func WriteBase64(ctx context.Context, w io.Writer, d Document) error {
+	r, err := d.Open(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	enc := base64.NewEncoder(base64.StdEncoding, w)
+	if _, err := io.Copy(enc, r); err != nil {
+		return err
+	}
+	return enc.Close()
 }
 
 // Downloader fetches result documents only from hosts a provider is known

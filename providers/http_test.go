@@ -51,3 +51,15 @@ func TestDownloaderCapsSizeAndChecksHosts(t *testing.T) {
 	_, err = Downloader{AllowedHosts: []string{"example.com"}}.Open(context.Background(), "p", srv.URL+"/doc", nil)
 	require.ErrorContains(t, err, "not an allowed download host")
 }
+
+func TestStripTrailingCommas(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"a":1,}`:               `{"a":1}`,
+		"[1,2,\n ]":              "[1,2\n ]",
+		`{"s":"x,}","t":[{},],}`: `{"s":"x,}","t":[{}]}`,
+		`{"s":"q\",}"}`:          `{"s":"q\",}"}`,
+		`{"a":1,"b":2}`:          `{"a":1,"b":2}`,
+	} {
+		require.Equal(t, want, string(StripTrailingCommas([]byte(in))), in)
+	}
+}

@@ -42,7 +42,8 @@ type TemporalDeliverer struct {
 }
 
 // refPattern keeps provider refs safe to embed in a visibility query.
-var refPattern = regexp.MustCompile(`^[A-Za-z0-9._:@-]{1,200}$`)
+// Base64-looking ids (Contractualis) need + / =; a quote never passes.
+var refPattern = regexp.MustCompile(`^[A-Za-z0-9._:@+/=-]{1,200}$`)
 
 // ValidRef reports whether a provider process id is well-formed.
 func ValidRef(ref string) bool { return refPattern.MatchString(ref) }

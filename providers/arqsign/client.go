@@ -7,7 +7,6 @@ package arqsign
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -160,7 +159,7 @@ func writeSendBody(ctx context.Context, w io.Writer, head []byte, docs []provide
 		if _, err := fmt.Fprintf(w, `%s{"ordemDocumento":%d,"nomeComExtensao":%s,"arquivo":"`, sep, i+1, name); err != nil {
 			return err
 		}
-		if err := streamBase64(ctx, w, d); err != nil {
+		if err := providers.WriteBase64(ctx, w, d); err != nil {
 			return fmt.Errorf("arqsign: send: document %s: %w", d.Name, err)
 		}
 		if _, err := io.WriteString(w, `"}`); err != nil {
@@ -169,19 +168,6 @@ func writeSendBody(ctx context.Context, w io.Writer, head []byte, docs []provide
 	}
 	_, err := io.WriteString(w, "]}")
 	return err
-}
-
-func streamBase64(ctx context.Context, w io.Writer, d providers.Document) error {
-	r, err := d.Open(ctx)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	enc := base64.NewEncoder(base64.StdEncoding, w)
-	if _, err := io.Copy(enc, r); err != nil {
-		return err
-	}
-	return enc.Close()
 }
 
 // Resend re-invites the pending signers unchanged (an empty edit list).
