@@ -16,12 +16,13 @@ import (
 
 // Config is the whole configuration of every firmaflow process.
 type Config struct {
-	Temporal  Temporal
-	Store     Store
-	Bridge    Bridge
-	ArqSIGN   ArqSIGN
-	Telemetry Telemetry
-	Log       Log
+	Temporal      Temporal
+	Store         Store
+	Bridge        Bridge
+	ArqSIGN       ArqSIGN
+	Contractualis Contractualis
+	Telemetry     Telemetry
+	Log           Log
 }
 
 // Temporal is where workflows run.
@@ -70,6 +71,20 @@ type ArqSIGN struct {
 	// DownloadHosts limits where result documents may be downloaded from
 	// (comma-separated host names; empty means the API's host only).
 	DownloadHosts []string `env:"ARQSIGN_DOWNLOAD_HOSTS"`
+}
+
+// Contractualis configures the Contractualis provider.
+type Contractualis struct {
+	Enabled bool   `env:"CONTRACTUALIS_ENABLED, default=true"`
+	BaseURL string `env:"CONTRACTUALIS_BASE_URL, default=https://contractualis.com/app/dev/v1"`
+	// APIKey is the x-api-key; Email and Password log in for the JWT.
+	APIKey   string `env:"CONTRACTUALIS_API_KEY"`
+	Email    string `env:"CONTRACTUALIS_EMAIL"`
+	Password string `env:"CONTRACTUALIS_PASSWORD"`
+	// WebhookSecret is the token the registered webhook URL carries
+	// (…/webhooks/contractualis?token=SECRET).
+	WebhookSecret string   `env:"CONTRACTUALIS_WEBHOOK_SECRET"`
+	DownloadHosts []string `env:"CONTRACTUALIS_DOWNLOAD_HOSTS"`
 }
 
 // Telemetry configures OpenTelemetry tracing.

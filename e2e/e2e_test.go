@@ -75,12 +75,18 @@ func (m mapLookuper) Lookup(k string) (string, bool) { v, ok := m[k]; return v, 
 // simulator scenario.
 func startProcess(t testing.TB, scenario string, policy signing.ResendPolicy) (signing.Input, func() signing.Result) {
 	t.Helper()
+	return startOn(t, arqsign.Name, scenario, policy)
+}
+
+// startOn starts a process on any provider; only the provider field differs.
+func startOn(t testing.TB, provider, scenario string, policy signing.ResendPolicy) (signing.Input, func() signing.Result) {
+	t.Helper()
 	ctx := context.Background()
 	id := processes.NewProcessID()
 	doc, err := stack.Store.Put(ctx, "inbox/"+id+"/contract.pdf", strings.NewReader("%PDF-1.4\n"+t.Name()+"\n%%EOF\n"), "application/pdf")
 	require.NoError(t, err)
 	in := signing.Input{
-		ProcessID: id, Provider: arqsign.Name, Title: fmt.Sprintf("%s [sim:%s]", t.Name(), scenario),
+		ProcessID: id, Provider: provider, Title: fmt.Sprintf("%s [sim:%s]", t.Name(), scenario),
 		Documents: []signing.DocumentRef{{Name: "contract.pdf", Key: doc.Key}},
 		Signers: []signing.Signer{
 			{Name: "Ana Souza", Email: "ana@example.com", Order: 1},
@@ -96,7 +102,7 @@ func startProcess(t testing.TB, scenario string, policy signing.ResendPolicy) (s
 		defer cancel()
 		res, err := processes.Result(wctx, run)
 		require.NoError(t, err)
-		recordHistory(t, scenario, run.GetID(), run.GetRunID())
+		recordHistory(t, provider, scenario, run.GetID(), run.GetRunID())
 		return res
 	}
 }
@@ -267,7 +273,7 @@ func TestHTTPAPIStartsAndReadsAProcess(t *testing.T) {
 
 // recordHistory writes a finished run's history for the replay tests when
 // FIRMAFLOW_RECORD_HISTORIES names a directory (see workflows/replay_test.go).
-func recordHistory(t testing.TB, scenario, workflowID, runID string) {
+func recordHistory(t testing.TB, provider, scenario, workflowID, runID string) {
 	dir := os.Getenv("FIRMAFLOW_RECORD_HISTORIES")
 	if dir == "" {
 		return
@@ -281,7 +287,7 @@ func recordHistory(t testing.TB, scenario, workflowID, runID string) {
 	}
 	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
 	require.NoError(t, err)
-	name := "arqsign-" + strings.ReplaceAll(scenario, ",", "-") + "-" + strings.TrimPrefix(t.Name(), "Test") + ".json"
+	name := provider + "-" + strings.ReplaceAll(scenario, ",", "-") + "-" + strings.TrimPrefix(t.Name(), "Test") + ".json"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name), raw, 0o644))
 }
 
@@ -296,7 +302,7 @@ func TestRedeliveredWebhookHasNoSecondEffect(t *testing.T) {
 	}, 30*time.Second, 50*time.Millisecond)
 	// ArqSIGN redelivers the same "signed" notification (a new dataHoraAtual each time).
 	for range 2 {
-		resp, err := http.Post(stack.ArqSIGNURL+"/sim/processes/"+st.ProviderRef+"/trigger/3", "application/json", nil)
+		resp, err := http.Post(stack.SimURLs[arqsign.Name]+"/sim/processes/"+st.ProviderRef+"/trigger/3", "application/json", nil)
 		require.NoError(t, err)
 		var out map[string]bool
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))

@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,7 +27,10 @@ func main() {
 	temporalAddr := flag.String("temporal", "127.0.0.1:7233", "Temporal frontend address")
 	uiPort := flag.String("ui-port", "8233", "Temporal UI port")
 	bridgeAddr := flag.String("bridge", "127.0.0.1:8080", "webhook bridge address")
-	simAddr := flag.String("arqsign-sim", "127.0.0.1:8091", "ArqSIGN simulator address")
+	sims := map[string]*string{
+		"arqsign":       flag.String("arqsign-sim", "127.0.0.1:8091", "ArqSIGN simulator address"),
+		"contractualis": flag.String("contractualis-sim", "127.0.0.1:8092", "Contractualis simulator address"),
+	}
 	scenario := flag.String("scenario", "sign", "default simulator scenario for processes whose title names none")
 	step := flag.Duration("step", 500*time.Millisecond, "pause between simulated provider steps")
 	flag.Parse()
@@ -43,7 +48,7 @@ func main() {
 		os.Exit(1)
 	}
 	stack, err := devstack.Start(ctx, devstack.Options{
-		TemporalHostPort: *temporalAddr, UIPort: *uiPort, BridgeAddr: *bridgeAddr, SimulatorAddr: *simAddr,
+		TemporalHostPort: *temporalAddr, UIPort: *uiPort, BridgeAddr: *bridgeAddr, SimulatorAddrs: addrs(sims),
 		StateDir: *state, Config: cfg, DefaultScenario: *scenario, SimStepDelay: *step, Logger: log,
 	})
 	if err != nil {
@@ -56,15 +61,37 @@ firmaflow dev stack is up
   Temporal UI        %s
   Temporal frontend  %s  (namespace %s, task queue %s)
   Webhook bridge     %s  (API token for /api/v1: %s)
-  ArqSIGN simulator  %s
   Documents          %s
+  Simulators         %s
 
 Start the demo process in another terminal:
   go run ./starter -input examples/arqsign-demo.json -wait
+  (examples/*-demo.json run the same process on each provider)
 
 Ctrl-C stops everything.
 `, stack.UIURL, stack.Config.Temporal.Address, stack.Config.Temporal.Namespace, stack.Config.Temporal.TaskQueue,
-		stack.BridgeURL, stack.Config.Bridge.APIToken, stack.ArqSIGNURL, stack.Store.URL())
+		stack.BridgeURL, stack.Config.Bridge.APIToken, stack.Store.URL(), simList(stack.SimURLs))
 	<-ctx.Done()
 	slog.Info("stopping the dev stack")
+}
+
+func addrs(flags map[string]*string) map[string]string {
+	out := map[string]string{}
+	for name, v := range flags {
+		out[name] = *v
+	}
+	return out
+}
+
+func simList(urls map[string]string) string {
+	names := make([]string, 0, len(urls))
+	for n := range urls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "\n    %-14s %s", n, urls[n])
+	}
+	return b.String()
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
+	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/telemetry"
 	"github.com/firmaflow/firmaflow/webhookbridge"
@@ -95,6 +96,19 @@ func Providers(cfg config.Config, log *slog.Logger) (*providers.Registry, map[st
 			log.Warn("ARQSIGN_WEBHOOK_SECRET is empty: the bridge refuses all ArqSIGN webhooks")
 		}
 	}
+	if c := cfg.Contractualis; c.Enabled {
+		client, err := contractualis.New(contractualis.Options{
+			BaseURL: c.BaseURL, APIKey: c.APIKey, Email: c.Email, Password: c.Password, DownloadHosts: c.DownloadHosts,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		reg.Register(client, client)
+		secrets[contractualis.Name] = c.WebhookSecret
+		if c.WebhookSecret == "" {
+			log.Warn("CONTRACTUALIS_WEBHOOK_SECRET is empty: the bridge refuses all Contractualis webhooks")
+		}
+	}
 	return reg, secrets, nil
 }
 
@@ -153,7 +167,7 @@ func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secr
 	opts := webhookbridge.Options{
 		Providers:    reg,
 		Secrets:      secrets,
-		Deliverer:    &webhookbridge.TemporalDeliverer{Client: c, Namespace: cfg.Temporal.Namespace},
+		Deliverer:    &webhookbridge.TemporalDeliverer{Client: c, Namespace: cfg.Temporal.Namespace, TaskQueue: cfg.Temporal.TaskQueue},
 		Store:        store,
 		MaxBodyBytes: cfg.Bridge.MaxBodyBytes,
 		Ready: func(ctx context.Context) error {

@@ -24,18 +24,20 @@ import (
 	"github.com/firmaflow/firmaflow/internal/app"
 	"github.com/firmaflow/firmaflow/internal/devserver"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
+	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
+	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 )
 
 // Options choose ports and state. Zero values pick free ports and keep
 // Temporal's state in memory (what tests want).
 type Options struct {
-	// TemporalHostPort, UIPort, BridgeAddr and SimulatorAddr: empty picks free ports
-	// (UIPort empty disables the UI).
+	// TemporalHostPort, UIPort, BridgeAddr and SimulatorAddrs (by provider
+	// name): empty picks free ports (UIPort empty disables the UI).
 	TemporalHostPort string
 	UIPort           string
 	BridgeAddr       string
-	SimulatorAddr    string
+	SimulatorAddrs   map[string]string
 	// StateDir keeps the Temporal database (temporal.db); empty keeps it in memory.
 	StateDir string
 	// Config is the base configuration; provider URLs and secrets are
@@ -51,16 +53,19 @@ type Options struct {
 
 // Stack is a running dev stack.
 type Stack struct {
-	Config     config.Config
-	Temporal   *testsuite.DevServer
-	Client     client.Client
-	Store      *docstore.Store
-	ArqSIGN    *arqsignsim.Simulator
-	BridgeURL  string
-	ArqSIGNURL string
-	UIURL      string
+	Config    config.Config
+	Temporal  *testsuite.DevServer
+	Client    client.Client
+	Store     *docstore.Store
+	BridgeURL string
+	UIURL     string
+	// One simulator per provider, and the URL each listens on.
+	ArqSIGN       *arqsignsim.Simulator
+	Contractualis *contractualissim.Simulator
+	SimURLs       map[string]string
 
 	worker  worker.Worker
+	closers []func()
 	servers []*http.Server
 	log     *slog.Logger
 }
@@ -68,8 +73,9 @@ type Stack struct {
 // Dev secrets: the simulators and the bridge agree on them. Never used
 // outside the dev stack.
 const (
-	DevArqSIGNSecret = "dev-arqsign-hmac-secret"
-	DevAPIToken      = "dev-api-token"
+	DevArqSIGNSecret       = "dev-arqsign-hmac-secret"
+	DevContractualisSecret = "dev-contractualis-webhook-token"
+	DevAPIToken            = "dev-api-token"
 )
 
 // Start brings the stack up; Close takes it down.
@@ -102,13 +108,20 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	simLn, err := listen(opts.SimulatorAddr)
-	if err != nil {
-		bridgeLn.Close()
-		return nil, err
-	}
+	s.closers = append(s.closers, func() { bridgeLn.Close() })
 	s.BridgeURL = "http://" + bridgeLn.Addr().String()
-	s.ArqSIGNURL = "http://" + simLn.Addr().String()
+	s.SimURLs = map[string]string{}
+	simLns := map[string]net.Listener{}
+	for _, name := range []string{arqsign.Name, contractualis.Name} {
+		ln, err := listen(opts.SimulatorAddrs[name])
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, func() { ln.Close() })
+		simLns[name], s.SimURLs[name] = ln, "http://"+ln.Addr().String()
+	}
+	hook := func(name string) string { return s.BridgeURL + "/webhooks/" + name }
+	simLog := func(name string) *slog.Logger { return log.With("component", name+"-sim") }
 
 	cfg := opts.Config
 	cfg.Temporal.Address = s.Temporal.FrontendHostPort()
@@ -120,18 +133,31 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		cfg.Bridge.APIToken = DevAPIToken
 	}
 	cfg.ArqSIGN = config.ArqSIGN{
-		Enabled: true, BaseURL: s.ArqSIGNURL, AppKey: "dev-app-key", SubscriptionKey: "dev-subscription-key",
+		Enabled: true, BaseURL: s.SimURLs[arqsign.Name], AppKey: "dev-app-key", SubscriptionKey: "dev-subscription-key",
 		ResponsibleID: "dev-responsible", FolderID: "dev-folder", WebhookSecret: DevArqSIGNSecret,
-		DownloadHosts: []string{simLn.Addr().String()},
+		DownloadHosts: []string{simLns[arqsign.Name].Addr().String()},
+	}
+	cfg.Contractualis = config.Contractualis{
+		Enabled: true, BaseURL: s.SimURLs[contractualis.Name], APIKey: "dev-api-key", Email: "dev@firmaflow.test",
+		Password: "dev-password", WebhookSecret: DevContractualisSecret,
+		DownloadHosts: []string{simLns[contractualis.Name].Addr().String()},
 	}
 	s.Config = cfg
 
 	s.ArqSIGN = arqsignsim.New(arqsignsim.Options{
 		AppKey: cfg.ArqSIGN.AppKey, SubscriptionKey: cfg.ArqSIGN.SubscriptionKey,
-		WebhookURL: s.BridgeURL + "/webhooks/" + arqsign.Name, WebhookSecret: DevArqSIGNSecret,
-		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: log.With("component", "arqsign-sim"),
+		WebhookURL: hook(arqsign.Name), WebhookSecret: DevArqSIGNSecret,
+		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(arqsign.Name),
 	})
-	s.serve(simLn, s.ArqSIGN.Handler())
+	s.closers = append(s.closers, s.ArqSIGN.Close)
+	s.serve(simLns[arqsign.Name], s.ArqSIGN.Handler())
+	s.Contractualis = contractualissim.New(contractualissim.Options{
+		APIKey: cfg.Contractualis.APIKey, Email: cfg.Contractualis.Email, Password: cfg.Contractualis.Password,
+		WebhookURL: hook(contractualis.Name), WebhookSecret: DevContractualisSecret,
+		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(contractualis.Name),
+	})
+	s.closers = append(s.closers, s.Contractualis.Close)
+	s.serve(simLns[contractualis.Name], s.Contractualis.Handler())
 
 	if s.Client, err = app.Dial(ctx, cfg, log.With("component", "temporal-client")); err != nil {
 		return nil, err
@@ -183,8 +209,8 @@ func (s *Stack) Close() {
 	for i := len(s.servers) - 1; i >= 0; i-- {
 		s.servers[i].Shutdown(ctx)
 	}
-	if s.ArqSIGN != nil {
-		s.ArqSIGN.Close()
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
 	}
 	if s.worker != nil {
 		s.worker.Stop()
