@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/firmaflow/firmaflow/docstore"
@@ -27,6 +28,9 @@ type Activities struct {
 	Providers *providers.Registry
 	Store     *docstore.Store
 	Logger    *slog.Logger
+	// Temporal and Namespace serve the event inbox (owner lookup, forwarding).
+	Temporal  client.Client
+	Namespace string
 }
 
 // SendOutput identifies the process the provider opened.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	envconfig "github.com/sethvargo/go-envconfig"
 )
@@ -49,6 +50,10 @@ type Bridge struct {
 	PublicURL string `env:"FIRMAFLOW_BRIDGE_PUBLIC_URL, default=http://localhost:8080"`
 	// MaxBodyBytes caps a webhook body; larger bodies get 413.
 	MaxBodyBytes int64 `env:"FIRMAFLOW_BRIDGE_MAX_BODY_BYTES, default=33554432"`
+	// ClaimWindow is how long an event whose signing process is not found
+	// yet is looked after quickly (in an EventInbox workflow) before it is
+	// marked unclaimed for operators.
+	ClaimWindow time.Duration `env:"FIRMAFLOW_INBOX_CLAIM_WINDOW, default=24h"`
 	// APIToken protects the HTTP API (/api/v1); empty disables the API.
 	APIToken string `env:"FIRMAFLOW_API_TOKEN"`
 }

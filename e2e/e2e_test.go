@@ -30,6 +30,7 @@ import (
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
 	"github.com/firmaflow/firmaflow/starter/processes"
+	"github.com/firmaflow/firmaflow/workflows"
 )
 
 var stack *devstack.Stack
@@ -47,7 +48,7 @@ func run(m *testing.M) int {
 		panic(err)
 	}
 	defer os.RemoveAll(storeDir)
-	cfg, err := config.LoadFrom(ctx, mapLookuper{"FIRMAFLOW_DOCSTORE_URL": storeDir})
+	cfg, err := config.LoadFrom(ctx, mapLookuper{"FIRMAFLOW_DOCSTORE_URL": storeDir, "FIRMAFLOW_INBOX_CLAIM_WINDOW": "2s"})
 	if err != nil {
 		panic(err)
 	}
@@ -215,21 +216,58 @@ func TestUserCancelThroughUpdate(t *testing.T) {
 	require.Error(t, err, "a process that ended cannot be cancelled")
 }
 
-func TestBridgeRefusesWhatItCannotDeliver(t *testing.T) {
-	post := func(body []byte, sig string) *http.Response {
-		req, _ := http.NewRequest(http.MethodPost, stack.BridgeURL+"/webhooks/arqsign/monitoring", bytes.NewReader(body))
-		req.Header.Set("HMAC", sig)
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		resp.Body.Close()
-		return resp
-	}
-	unknown := []byte(`{"evento":"Processo assinado por algum signatário","idEvento":3,"idProcesso":"00000000-dead-beef-0000-000000000000","dataHoraAtual":"21/11/2026 10:00:00","signatarios":[{"id":"x","nome":"X","email":"x@example.com","assinado":true}]}`)
-	resp := post(unknown, arqsign.Sign(unknown, devstack.DevArqSIGNSecret))
-	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "no owner yet: the provider must retry")
-	require.NotEmpty(t, resp.Header.Get("Retry-After"))
-	require.Equal(t, http.StatusUnauthorized, post(unknown, arqsign.Sign(unknown, "wrong secret")).StatusCode)
-	require.Equal(t, http.StatusBadRequest, post([]byte(`{"idEvento":`), arqsign.Sign([]byte(`{"idEvento":`), devstack.DevArqSIGNSecret)).StatusCode)
+func postArqSIGN(t *testing.T, body []byte, sig string) *http.Response {
+	req, _ := http.NewRequest(http.MethodPost, stack.BridgeURL+"/webhooks/arqsign/monitoring", bytes.NewReader(body))
+	req.Header.Set("HMAC", sig)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp
+}
+
+func signedWebhook(ref string) []byte {
+	return []byte(`{"evento":"Processo assinado por algum signatário","idEvento":3,"idProcesso":"` + ref +
+		`","dataHoraAtual":"21/11/2026 10:00:00","signatarios":[{"id":"x","nome":"Ana","email":"ana@example.com","assinado":true}]}`)
+}
+
+func TestBridgeRefusesBadInput(t *testing.T) {
+	body := signedWebhook("00000000-dead-beef-0000-000000000001")
+	require.Equal(t, http.StatusUnauthorized, postArqSIGN(t, body, arqsign.Sign(body, "wrong secret")).StatusCode)
+	require.Equal(t, http.StatusBadRequest, postArqSIGN(t, []byte(`{"idEvento":`), arqsign.Sign([]byte(`{"idEvento":`), devstack.DevArqSIGNSecret)).StatusCode)
+	_, err := stack.Client.DescribeWorkflowExecution(context.Background(), workflows.InboxWorkflowID("arqsign", "00000000-dead-beef-0000-000000000001"), "")
+	require.Error(t, err, "a refused webhook starts nothing")
+}
+
+// An event whose owner cannot be found yet is held durably in an inbox,
+// marked unclaimed after the claim window, and forwarded in order once a
+// signing process claims the provider process.
+func TestEarlyEventIsHeldUntilItsOwnerAppears(t *testing.T) {
+	ctx := context.Background()
+	ref := "early-" + processes.NewProcessID()
+	body := signedWebhook(ref)
+	require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, devstack.DevArqSIGNSecret)).StatusCode,
+		"held durably, so the provider may stop retrying")
+	inbox := workflows.InboxWorkflowID("arqsign", ref)
+	require.Eventually(t, func() bool {
+		resp, err := stack.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: fmt.Sprintf("WorkflowId = '%s' AND SigningStatus = '%s' AND SigningProviderRef = '%s'", inbox, workflows.InboxUnclaimed, ref),
+		})
+		return err == nil && len(resp.GetExecutions()) == 1
+	}, 30*time.Second, 100*time.Millisecond, "unclaimed events stay visible to operators")
+
+	// A process that owns ref appears (archive-only, so nothing is sent).
+	in := signing.Input{ProcessID: "owner-" + ref, Provider: arqsign.Name, ArchiveOnly: true, ProviderRef: ref}
+	run, err := processes.Start(ctx, stack.Client, stack.Config.Temporal.TaskQueue, in)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		st, err := processes.State(ctx, stack.Client, in.ProcessID)
+		return err == nil && len(st.Signers) == 0 && len(st.Events) == 1 && st.Events[0].Type == signing.EventSignerSigned
+	}, 60*time.Second, 100*time.Millisecond, "the held event reaches its owner")
+	var res workflows.InboxResult
+	require.NoError(t, stack.Client.GetWorkflow(ctx, inbox, "").Get(ctx, &res))
+	require.Equal(t, run.GetID(), res.Owner)
+	require.Equal(t, 1, res.Forwarded)
+	require.NoError(t, stack.Client.TerminateWorkflow(ctx, run.GetID(), "", "test done"))
 }
 
 func TestHTTPAPIStartsAndReadsAProcess(t *testing.T) {

@@ -12,7 +12,9 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/firmaflow/firmaflow/activities"
 	"github.com/firmaflow/firmaflow/signing"
+	"github.com/firmaflow/firmaflow/workflows"
 )
 
 // ErrOwnerNotFound: no signing process claims the provider's process (yet).
@@ -39,6 +41,11 @@ type TemporalDeliverer struct {
 	// firmaflow did not send start an archive-only SigningProcess (with
 	// SignalWithStart) instead of waiting for an owner that will never exist.
 	ArchiveOnlyStart map[string]bool
+	// HoldUnclaimed puts events whose owner is not found yet into a durable
+	// EventInbox workflow instead of answering 5xx; ClaimWindow bounds how
+	// long the inbox looks quickly before it is marked unclaimed.
+	HoldUnclaimed bool
+	ClaimWindow   signing.Duration
 }
 
 // refPattern keeps provider refs safe to embed in a visibility query.
@@ -60,9 +67,24 @@ func (d *TemporalDeliverer) Deliver(ctx context.Context, ev signing.Event) error
 	if !ValidRef(ev.ProviderRef) {
 		return fmt.Errorf("deliver: malformed provider reference %q", ev.ProviderRef)
 	}
+	// An open inbox for this provider process keeps its events in order:
+	// later events queue behind the held ones.
+	if d.HoldUnclaimed {
+		err := d.Client.SignalWorkflow(ctx, workflows.InboxWorkflowID(ev.Provider, ev.ProviderRef), "", signing.SignalEvent, ev)
+		var notFound *serviceerror.NotFound
+		if err == nil {
+			return nil
+		}
+		if !errors.As(err, &notFound) {
+			return fmt.Errorf("deliver: inbox: %w", err)
+		}
+	}
 	id, running, err := d.owner(ctx, ev.Provider, ev.ProviderRef)
 	if errors.Is(err, ErrOwnerNotFound) && ev.Type == signing.EventCompleted && d.ArchiveOnlyStart[ev.Provider] {
 		return d.startArchiveOnly(ctx, ev)
+	}
+	if errors.Is(err, ErrOwnerNotFound) && d.HoldUnclaimed {
+		return d.hold(ctx, ev)
 	}
 	if err != nil {
 		return err
@@ -142,21 +164,31 @@ func (d *TemporalDeliverer) startArchiveOnly(ctx context.Context, ev signing.Eve
 }
 
 func (d *TemporalDeliverer) owner(ctx context.Context, provider, ref string) (id string, running bool, err error) {
-	query := fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND %s = '%s'",
-		signing.WorkflowType, signing.AttrProvider, provider, signing.AttrProviderRef, ref)
-	resp, err := d.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Namespace: d.Namespace, Query: query, PageSize: 10,
-	})
+	o, err := activities.FindOwner(ctx, d.Client, d.Namespace, activities.OwnerQuery{Provider: provider, ProviderRef: ref})
 	if err != nil {
-		return "", false, fmt.Errorf("deliver: find owner of %s %s: %w", provider, ref, err)
+		return "", false, fmt.Errorf("deliver: %w", err)
 	}
-	for _, ex := range resp.GetExecutions() {
-		if ex.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-			return ex.GetExecution().GetWorkflowId(), true, nil
-		}
+	if o.WorkflowID == "" {
+		return "", false, ErrOwnerNotFound
 	}
-	if len(resp.GetExecutions()) > 0 {
-		return resp.GetExecutions()[0].GetExecution().GetWorkflowId(), false, nil
+	return o.WorkflowID, o.Running, nil
+}
+
+// hold puts ev into the provider process's inbox (starting it if needed):
+// durable in Temporal, forwarded in order once the owner is found.
+func (d *TemporalDeliverer) hold(ctx context.Context, ev signing.Event) error {
+	_, err := d.Client.SignalWithStartWorkflow(ctx, workflows.InboxWorkflowID(ev.Provider, ev.ProviderRef), signing.SignalEvent, ev,
+		client.StartWorkflowOptions{
+			TaskQueue:                d.TaskQueue,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			TypedSearchAttributes: temporal.NewSearchAttributes(
+				temporal.NewSearchAttributeKeyKeyword(signing.AttrProvider).ValueSet(ev.Provider),
+				temporal.NewSearchAttributeKeyKeyword(signing.AttrProviderRef).ValueSet(ev.ProviderRef),
+			),
+			StaticSummary: "Early events for " + ev.Provider + " process " + ev.ProviderRef,
+		}, workflows.InboxWorkflowType, workflows.InboxInput{Provider: ev.Provider, ProviderRef: ev.ProviderRef, ClaimWindow: d.ClaimWindow})
+	if err != nil {
+		return fmt.Errorf("deliver: hold in inbox: %w", err)
 	}
-	return "", false, ErrOwnerNotFound
+	return nil
 }

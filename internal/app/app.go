@@ -122,7 +122,8 @@ func NewWorker(c client.Client, cfg config.Config, reg *providers.Registry, stor
 		Interceptors: []interceptor.WorkerInterceptor{tracing},
 	})
 	w.RegisterWorkflowWithOptions(workflows.SigningProcess, workflow.RegisterOptions{Name: signing.WorkflowType})
-	w.RegisterActivity(&activities.Activities{Providers: reg, Store: store, Logger: log})
+	w.RegisterWorkflowWithOptions(workflows.EventInbox, workflow.RegisterOptions{Name: workflows.InboxWorkflowType})
+	w.RegisterActivity(&activities.Activities{Providers: reg, Store: store, Logger: log, Temporal: c, Namespace: cfg.Temporal.Namespace})
 	return w, nil
 }
 
@@ -165,9 +166,10 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 // NewBridge builds the webhook bridge on a Temporal client.
 func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secrets map[string]string, store *docstore.Store, log *slog.Logger) *webhookbridge.Bridge {
 	opts := webhookbridge.Options{
-		Providers:    reg,
-		Secrets:      secrets,
-		Deliverer:    &webhookbridge.TemporalDeliverer{Client: c, Namespace: cfg.Temporal.Namespace, TaskQueue: cfg.Temporal.TaskQueue},
+		Providers: reg,
+		Secrets:   secrets,
+		Deliverer: &webhookbridge.TemporalDeliverer{Client: c, Namespace: cfg.Temporal.Namespace, TaskQueue: cfg.Temporal.TaskQueue,
+			HoldUnclaimed: true, ClaimWindow: signing.Duration(cfg.Bridge.ClaimWindow)},
 		Store:        store,
 		MaxBodyBytes: cfg.Bridge.MaxBodyBytes,
 		Ready: func(ctx context.Context) error {
