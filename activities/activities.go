@@ -5,6 +5,8 @@
 package activities
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -206,11 +208,32 @@ func (a *Activities) download(ctx context.Context, p providers.Provider, in Fetc
 		return signing.StoredDocument{}, classify(fmt.Errorf("fetch %s: %w", doc.Name, err))
 	}
 	defer body.Close()
-	stored, err := a.Store.Put(ctx, DocumentKey(in.ProcessID, i, doc), body, doc.ContentType)
+	content := bufio.NewReader(body)
+	if err := checkType(content, doc); err != nil {
+		return signing.StoredDocument{}, err
+	}
+	stored, err := a.Store.Put(ctx, DocumentKey(in.ProcessID, i, doc), content, doc.ContentType)
 	if err != nil {
 		return signing.StoredDocument{}, classify(fmt.Errorf("fetch %s: %w", doc.Name, err))
 	}
 	return stored, nil
+}
+
+// checkType refuses a download that is not what the provider announced: a
+// "PDF" must start like one. It reads nothing from the stream (Peek).
+func checkType(r *bufio.Reader, doc signing.EventDocument) error {
+	if doc.ContentType != "application/pdf" {
+		return nil
+	}
+	head, err := r.Peek(5)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return classify(fmt.Errorf("fetch %s: %w", doc.Name, err))
+	}
+	if !bytes.Equal(head, []byte("%PDF-")) {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("fetch %s: the download is not a PDF", doc.Name), ErrTypeDocument, nil)
+	}
+	return nil
 }
 
 // DocumentKey is where a result document of a process is stored. It depends

@@ -112,7 +112,7 @@ func TestFetchDownloadsLinksAndVerifiesStoredOnes(t *testing.T) {
 	pre, err := a.Store.Put(context.Background(), "webhooks/fake/R/00-signed-a.pdf", strings.NewReader("inline bytes"), "application/pdf")
 	require.NoError(t, err)
 	in := FetchInput{ProcessID: "p/1", Provider: "fake", ProviderRef: "R", Documents: []signing.EventDocument{
-		{Kind: signing.KindSigned, Name: "../../a.pdf", URL: "https://x/a"},
+		{Kind: signing.KindSigned, Name: "../../a.pdf", URL: "https://x/a", ContentType: "text/plain"},
 		{Kind: signing.KindSignatureRecord, Name: "rec.pdf", StoredKey: pre.Key},
 	}}
 	v, err := env.ExecuteActivity(a.FetchDocuments, in)
@@ -125,4 +125,14 @@ func TestFetchDownloadsLinksAndVerifiesStoredOnes(t *testing.T) {
 	require.Equal(t, int64(len("signed:https://x/a")), docs[0].Size)
 	require.Equal(t, pre.SHA256, docs[1].SHA256)
 	require.Equal(t, signing.KindSignatureRecord, docs[1].Kind)
+}
+
+func TestFetchRefusesAPDFThatIsNot(t *testing.T) {
+	a, _, env := newActivities(t)
+	_, err := env.ExecuteActivity(a.FetchDocuments, FetchInput{ProcessID: "p", Provider: "fake", ProviderRef: "R",
+		Documents: []signing.EventDocument{{Kind: signing.KindSigned, Name: "a.pdf", URL: "https://x/a", ContentType: "application/pdf"}}})
+	var appErr *temporal.ApplicationError
+	require.True(t, errors.As(err, &appErr))
+	require.True(t, appErr.NonRetryable())
+	require.Contains(t, appErr.Error(), "not a PDF")
 }

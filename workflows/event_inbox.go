@@ -45,7 +45,7 @@ type InboxResult struct {
 func InboxWorkflowID(provider, ref string) string { return "inbox-" + provider + "-" + ref }
 
 const (
-	inboxFirstPoll = 200 * time.Millisecond
+	inboxFirstPoll = 50 * time.Millisecond
 	inboxFastMax   = 30 * time.Second
 	inboxSlowPoll  = 10 * time.Minute
 )
