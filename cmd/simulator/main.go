@@ -4,7 +4,9 @@
 //	go run ./cmd/simulator -provider arqsign -addr 127.0.0.1:8091 -webhook-url http://127.0.0.1:8080/webhooks/arqsign
 //
 // Secrets come from the same variables the worker and bridge read
-// (ARQSIGN_APP_KEY, ARQSIGN_SUBSCRIPTION_KEY, ARQSIGN_WEBHOOK_SECRET).
+// (ARQSIGN_APP_KEY, ARQSIGN_SUBSCRIPTION_KEY, ARQSIGN_WEBHOOK_SECRET;
+// CONTRACTUALIS_API_KEY, CONTRACTUALIS_EMAIL, CONTRACTUALIS_PASSWORD,
+// CONTRACTUALIS_WEBHOOK_SECRET).
 package main
 
 import (
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
+	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 )
 
 func main() {
@@ -37,6 +40,14 @@ func main() {
 		sim := arqsignsim.New(arqsignsim.Options{
 			AppKey: os.Getenv("ARQSIGN_APP_KEY"), SubscriptionKey: os.Getenv("ARQSIGN_SUBSCRIPTION_KEY"),
 			WebhookURL: *webhookURL, WebhookSecret: os.Getenv("ARQSIGN_WEBHOOK_SECRET"),
+			DefaultScenario: *scenario, StepDelay: *step, Logger: log,
+		})
+		defer sim.Close()
+		handler = sim.Handler()
+	case "contractualis":
+		sim := contractualissim.New(contractualissim.Options{
+			APIKey: os.Getenv("CONTRACTUALIS_API_KEY"), Email: os.Getenv("CONTRACTUALIS_EMAIL"), Password: os.Getenv("CONTRACTUALIS_PASSWORD"),
+			WebhookURL: *webhookURL, WebhookSecret: os.Getenv("CONTRACTUALIS_WEBHOOK_SECRET"),
 			DefaultScenario: *scenario, StepDelay: *step, Logger: log,
 		})
 		defer sim.Close()
