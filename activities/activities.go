@@ -126,6 +126,21 @@ func (a *Activities) Cancel(ctx context.Context, call ProviderCall) error {
 	return classify(p.Cancel(ctx, call.ProviderRef, call.Reason))
 }
 
+// Reconcile reads the provider's view of the process, so the workflow can
+// catch up on notifications that never came.
+func (a *Activities) Reconcile(ctx context.Context, call ProviderCall) (providers.Snapshot, error) {
+	p, err := a.provider(call.Provider)
+	if err != nil {
+		return providers.Snapshot{}, err
+	}
+	if r, ok := p.(providers.Reconciler); ok {
+		snap, err := r.Reconcile(ctx, call.ProviderRef)
+		return snap, classify(err)
+	}
+	st, err := p.Status(ctx, call.ProviderRef)
+	return providers.Snapshot{Status: st}, classify(err)
+}
+
 // TokensAvailable returns the provider account's token balance.
 func (a *Activities) TokensAvailable(ctx context.Context, call ProviderCall) (int, error) {
 	gate, err := a.tokenGate(call.Provider)

@@ -362,3 +362,23 @@ func TestRedeliveredWebhookHasNoSecondEffect(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, signing.StatusCancelled, wait().Status)
 }
+
+func TestLostCompletionWebhookIsReconciled(t *testing.T) {
+	ctx := context.Background()
+	id := processes.NewProcessID()
+	doc, err := stack.Store.Put(ctx, "inbox/"+id+"/c.pdf", strings.NewReader("%PDF-1.4\nlost\n%%EOF\n"), "application/pdf")
+	require.NoError(t, err)
+	in := signing.Input{ProcessID: id, Provider: arqsign.Name, Title: "Lost [sim:" + arqsignsim.ScenarioLostCompletion + "]",
+		Documents: []signing.DocumentRef{{Name: "c.pdf", Key: doc.Key}}, Signers: []signing.Signer{{Name: "Ana", Email: "ana@example.com"}},
+		ReconcileEvery: signing.Duration(300 * time.Millisecond)}
+	run, err := processes.Start(ctx, stack.Client, stack.Config.Temporal.TaskQueue, in)
+	require.NoError(t, err)
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	res, err := processes.Result(wctx, run)
+	require.NoError(t, err)
+	require.Equal(t, signing.StatusCompleted, res.Status, "completed although the completion webhook never came")
+	view := simProcess(t, res.ProviderRef)
+	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
+	require.NotContains(t, view.Webhooks, 8)
+}

@@ -69,6 +69,26 @@ type Webhook interface {
 	Acknowledge(w http.ResponseWriter, err error)
 }
 
+// Snapshot is a provider's current view of a process, read to reconcile
+// notifications that never arrived.
+type Snapshot struct {
+	Status signing.Status
+	// Signed lists the signers who have signed.
+	Signed []signing.SignerRef
+	// Reason and RejectedBy explain a rejection or cancellation.
+	Reason     string
+	RejectedBy *signing.SignerRef
+	// Documents are the results, when the process completed and the
+	// provider lists them (without them a completion cannot be reconciled).
+	Documents []signing.EventDocument
+}
+
+// Reconciler is implemented by providers that can report a process's full
+// state on demand. Providers without it are reconciled from Status alone.
+type Reconciler interface {
+	Reconcile(ctx context.Context, ref string) (Snapshot, error)
+}
+
 // TokenGate is implemented by providers whose account spends tokens to
 // finish documents (Contractualis): without tokens, fully signed documents
 // wait as "ready" until FinishReady is called.

@@ -60,6 +60,10 @@ type Input struct {
 	// ExpiresInDays is how long signers have before the provider expires the process.
 	ExpiresInDays int          `json:"expires_in_days,omitempty"`
 	Resend        ResendPolicy `json:"resend_policy,omitempty"`
+	// ReconcileEvery is how often a waiting process asks the provider for
+	// its state, in case a notification was lost; it doubles after each
+	// check up to 24h. Default 1h.
+	ReconcileEvery Duration `json:"reconcile_every,omitempty"`
 	// Options are provider-specific settings, documented per provider in the
 	// README (e.g. Contractualis "subaccount").
 	Options map[string]string `json:"options,omitempty"`
@@ -125,6 +129,9 @@ var DefaultResendPolicy = ResendPolicy{MaxResends: 3, MaxRenewals: 1, Backoff: D
 func (in Input) WithDefaults() Input {
 	if in.ExpiresInDays == 0 {
 		in.ExpiresInDays = 30
+	}
+	if in.ReconcileEvery <= 0 {
+		in.ReconcileEvery = Duration(time.Hour)
 	}
 	if in.Resend.Backoff == 0 {
 		in.Resend.Backoff = DefaultResendPolicy.Backoff

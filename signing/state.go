@@ -76,6 +76,10 @@ type State struct {
 	// NextTokenCheckAt is set while one is scheduled.
 	TokenChecks      int       `json:"token_checks,omitempty"`
 	NextTokenCheckAt time.Time `json:"next_token_check_at,omitzero"`
+	// Reconciliations counts provider state checks; NextReconcileAt is set
+	// while one is scheduled.
+	Reconciliations int       `json:"reconciliations,omitempty"`
+	NextReconcileAt time.Time `json:"next_reconcile_at,omitzero"`
 	// FinishedWithTokens: firmaflow finished the ready document once tokens were back.
 	FinishedWithTokens bool             `json:"finished_with_tokens,omitempty"`
 	Documents          []StoredDocument `json:"documents,omitempty"`

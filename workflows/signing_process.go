@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/firmaflow/firmaflow/activities"
+	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/signing"
 )
 
@@ -60,6 +61,11 @@ type process struct {
 	state signing.State
 	seen  map[string]bool
 	order []string // seen keys, oldest first, to bound the set
+
+	// reconcileTimer is set while a check of the provider's state is due.
+	reconciles      bool
+	reconcileTimer  workflow.Future
+	cancelReconcile workflow.CancelFunc
 
 	// tokenTimer is set while the process waits for the provider account's
 	// tokens (Contractualis) and checks back on a doubling backoff.
@@ -167,6 +173,11 @@ func (p *process) run(ctx workflow.Context) (Result, error) {
 	// Runs recorded before continue-as-new existed replay as DefaultVersion
 	// and never continue; new runs do.
 	canContinue := workflow.GetVersion(ctx, "continue-as-new", workflow.DefaultVersion, 1) >= 1
+	// Reconciliation adds timers; runs recorded before it replay without.
+	p.reconciles = workflow.GetVersion(ctx, "reconcile", workflow.DefaultVersion, 1) >= 1
+	if p.reconciles && p.reconcileTimer == nil && !p.state.Status.Terminal() {
+		p.scheduleReconcile(ctx)
+	}
 	events := workflow.GetSignalChannel(ctx, signing.SignalEvent)
 	var failure error
 	if p.in.Continued != nil {
@@ -193,6 +204,14 @@ func (p *process) run(ctx workflow.Context) (Result, error) {
 			c.Receive(ctx, &req)
 			p.cancelByRequester(ctx, req)
 		})
+		if p.reconcileTimer != nil {
+			sel.AddFuture(p.reconcileTimer, func(f workflow.Future) {
+				p.reconcileTimer = nil
+				if f.Get(ctx, nil) == nil {
+					failure = p.reconcile(ctx)
+				}
+			})
+		}
 		if p.tokenTimer != nil {
 			sel.AddFuture(p.tokenTimer, func(f workflow.Future) {
 				p.tokenTimer = nil
@@ -214,6 +233,7 @@ func (p *process) run(ctx workflow.Context) (Result, error) {
 	}
 	p.stopResendTimer()
 	p.stopTokenTimer()
+	p.stopReconcileTimer()
 
 	// Signals that arrived after the end are recorded, not silently lost.
 	var late signing.Event
@@ -384,9 +404,84 @@ func (p *process) restore(ctx workflow.Context) {
 	if due := p.state.NextResendAt; !due.IsZero() {
 		p.resendTimer, p.cancelResend = startTimer(ctx, max(due.Sub(now), 0), "resend backoff")
 	}
+	if due := p.state.NextReconcileAt; !due.IsZero() {
+		p.reconcileTimer, p.cancelReconcile = startTimer(ctx, max(due.Sub(now), 0), "reconcile with provider")
+	}
 	if due := p.state.NextTokenCheckAt; !due.IsZero() {
 		p.tokenTimer, p.cancelTokens = startTimer(ctx, max(due.Sub(now), 0), "token balance check")
 	}
+}
+
+// maxReconcileInterval caps the doubling interval between reconciliations.
+const maxReconcileInterval = 24 * time.Hour
+
+func (p *process) scheduleReconcile(ctx workflow.Context) {
+	wait := min(time.Duration(p.in.ReconcileEvery)<<min(p.state.Reconciliations, 20), maxReconcileInterval)
+	p.reconcileTimer, p.cancelReconcile = startTimer(ctx, wait, "reconcile with provider")
+	p.state.NextReconcileAt = workflow.Now(ctx).Add(wait)
+}
+
+func (p *process) stopReconcileTimer() {
+	if p.cancelReconcile != nil {
+		p.cancelReconcile()
+	}
+	p.reconcileTimer, p.cancelReconcile = nil, nil
+	p.state.NextReconcileAt = time.Time{}
+}
+
+// reconcile asks the provider where the process stands and feeds what the
+// notifications missed into the same event path, with keys of its own so
+// that a late webhook for the same transition has no second effect on
+// terminal states. Expiry is left to the provider's notification: acting on
+// it twice would renew twice.
+func (p *process) reconcile(ctx workflow.Context) error {
+	p.state.Reconciliations++
+	p.state.NextReconcileAt = time.Time{}
+	var snap providers.Snapshot
+	err := workflow.ExecuteActivity(withOptions(ctx, "reconcile with provider", time.Minute, 10*time.Minute), acts.Reconcile,
+		activities.ProviderCall{Provider: p.in.Provider, ProviderRef: p.state.ProviderRef}).Get(ctx, &snap)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("reconciliation failed; trying later", "error", err)
+		p.scheduleReconcile(ctx)
+		return nil
+	}
+	base := signing.Event{Provider: p.in.Provider, ProviderRef: p.state.ProviderRef, OccurredAt: workflow.Now(ctx)}
+	for _, who := range snap.Signed {
+		if p.signerStatus(who) != signing.SignerSigned {
+			ev := base
+			ev.Key, ev.Type, ev.Signer = "reconcile:signed:"+strings.ToLower(who.Email+"/"+who.Name), signing.EventSignerSigned, &who
+			if err := p.handleEvent(ctx, ev); err != nil {
+				return err
+			}
+		}
+	}
+	ev := base
+	switch {
+	case snap.Status == signing.StatusCompleted && len(snap.Documents) > 0:
+		ev.Key, ev.Type, ev.Documents = "reconcile:completed", signing.EventCompleted, snap.Documents
+	case snap.Status == signing.StatusRejected:
+		ev.Key, ev.Type, ev.Reason, ev.Signer = "reconcile:rejected", signing.EventRejected, snap.Reason, snap.RejectedBy
+	case snap.Status == signing.StatusCancelled:
+		ev.Key, ev.Type, ev.Reason = "reconcile:cancelled", signing.EventCancelled, snap.Reason
+	}
+	if ev.Type != "" && !p.state.Status.Terminal() {
+		if err := p.handleEvent(ctx, ev); err != nil {
+			return err
+		}
+	}
+	if !p.state.Status.Terminal() {
+		p.scheduleReconcile(ctx)
+	}
+	return nil
+}
+
+func (p *process) signerStatus(ref signing.SignerRef) signing.SignerStatus {
+	for _, s := range p.state.Signers {
+		if (ref.Email != "" && strings.EqualFold(s.Email, ref.Email)) || (ref.Email == "" && s.Name == ref.Name) {
+			return s.Status
+		}
+	}
+	return ""
 }
 
 // maxTokenCheckInterval caps the backoff between token balance checks.
@@ -446,6 +541,7 @@ func (p *process) stopTokenTimer() {
 func (p *process) complete(ctx workflow.Context, ev signing.Event) error {
 	p.stopResendTimer()
 	p.stopTokenTimer()
+	p.stopReconcileTimer()
 	p.setStatus(ctx, signing.StatusFetchingDocuments)
 	var docs []signing.StoredDocument
 	err := workflow.ExecuteActivity(withOptions(ctx, "fetch signed documents", 15*time.Minute, 6*time.Hour), acts.FetchDocuments,

@@ -61,7 +61,13 @@ func newHarness(t *testing.T) *harness {
 	env.RegisterWorkflow(SigningProcess)
 	env.RegisterActivity(acts)
 	env.OnActivity(acts.Send, mock.Anything, mock.Anything).Return(activities.SendOutput{ProviderRef: ref}, nil).Once()
+	quietReconcile(env)
 	return &harness{t: t, env: env}
+}
+
+// quietReconcile answers reconciliations with "nothing new".
+func quietReconcile(env *testsuite.TestWorkflowEnvironment) {
+	env.OnActivity(acts.Reconcile, mock.Anything, mock.Anything).Return(providers.Snapshot{Status: signing.StatusAwaitingSignatures}, nil).Maybe()
 }
 
 // at delivers an event after d of workflow time.
@@ -341,6 +347,7 @@ func TestEventsBeforeSendReturnsAreKept(t *testing.T) {
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(SigningProcess)
 	env.RegisterActivity(acts)
+	quietReconcile(env)
 	// The provider's "signed" and "completed" webhooks arrive while Send is still running.
 	env.OnActivity(acts.Send, mock.Anything, mock.Anything).After(time.Minute).Return(activities.SendOutput{ProviderRef: ref}, nil)
 	env.OnActivity(acts.FetchDocuments, mock.Anything, mock.Anything).Return(storedDocs, nil).Once()
@@ -432,6 +439,7 @@ func TestArchiveOnlyProcessStoresResultsWithoutSending(t *testing.T) {
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(SigningProcess)
 	env.RegisterActivity(acts)
+	quietReconcile(env)
 	env.OnActivity(acts.FetchDocuments, mock.Anything, mock.MatchedBy(func(in activities.FetchInput) bool {
 		return in.ProviderRef == "REF-OUTSIDE" && in.Documents[0].StoredKey == "webhooks/cellosign/x"
 	})).Return(storedDocs, nil).Once()
@@ -491,6 +499,7 @@ func TestContinueAsNewCarriesStateKeysTimersAndPendingSignals(t *testing.T) {
 	env.RegisterActivity(acts)
 	env.OnActivity(acts.Resend, mock.Anything, mock.Anything).Return(nil).Once()
 	env.OnActivity(acts.FetchDocuments, mock.Anything, mock.Anything).Return(storedDocs, nil).Once()
+	quietReconcile(env)
 	env.SetStartTime(h.env.Now())
 	next.Continued.Pending = []signing.Event{ev("s1", signing.EventSignerSigned, "ana@example.com")}
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(signing.SignalEvent, completedEvent("c1")) }, time.Hour)
@@ -512,4 +521,58 @@ func TestContinueAsNewCarriesStateKeysTimersAndPendingSignals(t *testing.T) {
 	}
 	require.Equal(t, 2, dups, "one duplicate before continuing, one carried as pending after")
 	env.AssertExpectations(t)
+}
+
+func TestReconciliationCompletesWhenTheWebhookIsLost(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(SigningProcess)
+	env.RegisterActivity(acts)
+	env.OnActivity(acts.Send, mock.Anything, mock.Anything).Return(activities.SendOutput{ProviderRef: ref}, nil)
+	var checks []time.Time
+	env.OnActivity(acts.Reconcile, mock.Anything, activities.ProviderCall{Provider: "arqsign", ProviderRef: ref}).Return(
+		func(context.Context, activities.ProviderCall) (providers.Snapshot, error) {
+			checks = append(checks, env.Now())
+			if len(checks) < 3 {
+				return providers.Snapshot{Status: signing.StatusAwaitingSignatures, Signed: []signing.SignerRef{{Email: "ana@example.com"}}}, nil
+			}
+			return providers.Snapshot{Status: signing.StatusCompleted, Documents: []signing.EventDocument{{Kind: signing.KindSigned, Name: "x.pdf", URL: "http://sim/doc"}}}, nil
+		})
+	env.OnActivity(acts.FetchDocuments, mock.Anything, mock.Anything).Return(storedDocs, nil).Once()
+	start := env.Now()
+	// No webhook ever arrives.
+	env.ExecuteWorkflow(SigningProcess, testInput())
+	require.NoError(t, env.GetWorkflowError())
+	var res signing.Result
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Equal(t, signing.StatusCompleted, res.Status)
+	require.Len(t, checks, 3)
+	require.WithinDuration(t, start.Add(time.Hour), checks[0], time.Second)
+	require.WithinDuration(t, start.Add(3*time.Hour), checks[1], time.Second, "the interval doubles")
+	require.WithinDuration(t, start.Add(7*time.Hour), checks[2], time.Second)
+	v, _ := env.QueryWorkflow(signing.QueryState)
+	var st signing.State
+	require.NoError(t, v.Get(&st))
+	applied := 0
+	for _, e := range st.Events {
+		if e.Key == "reconcile:signed:ana@example.com/" {
+			applied++
+		}
+	}
+	require.Equal(t, 1, applied, "a signature found by reconciliation is applied once")
+}
+
+func TestReconciliationFindsACancellation(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(SigningProcess)
+	env.RegisterActivity(acts)
+	env.OnActivity(acts.Send, mock.Anything, mock.Anything).Return(activities.SendOutput{ProviderRef: ref}, nil)
+	env.OnActivity(acts.Reconcile, mock.Anything, mock.Anything).Return(providers.Snapshot{Status: signing.StatusCancelled, Reason: "sender cancelled"}, nil)
+	h := &harness{t: t, env: env}
+	h.at(2*time.Hour, ev("k1", signing.EventCancelled, ""))
+	res, err := h.run(testInput())
+	require.NoError(t, err)
+	require.Equal(t, signing.StatusCancelled, res.Status)
+	require.Equal(t, "sender cancelled", res.Reason)
 }

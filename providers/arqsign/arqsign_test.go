@@ -318,3 +318,36 @@ func TestTriggerByNameWhenIdMissing(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, signing.EventExpired, evs[0].Type)
 }
+
+func TestReconcileFindsALostCompletion(t *testing.T) {
+	e := newEnv(t, arqsignsim.ScenarioLostCompletion)
+	res, err := e.client.Send(context.Background(), sendRequest("Contrato"))
+	require.NoError(t, err)
+	e.hooks.waitFor(t, 3) // sent, signed ×2; the completion never comes
+	require.Eventually(t, func() bool {
+		st, err := e.client.Status(context.Background(), res.ProviderRef)
+		return err == nil && st == signing.StatusCompleted
+	}, 5*time.Second, 5*time.Millisecond)
+	snap, err := e.client.Reconcile(context.Background(), res.ProviderRef)
+	require.NoError(t, err)
+	require.Equal(t, signing.StatusCompleted, snap.Status)
+	require.Len(t, snap.Signed, 2)
+	require.Len(t, snap.Documents, 2)
+	require.NotEmpty(t, snap.Documents[0].URL)
+	time.Sleep(20 * time.Millisecond)
+	e.hooks.mu.Lock()
+	require.Len(t, e.hooks.bodies, 3, "no completion webhook was posted")
+	e.hooks.mu.Unlock()
+}
+
+func TestReconcileTellsRejectionFromCancellation(t *testing.T) {
+	e := newEnv(t, arqsignsim.ScenarioReject)
+	res, err := e.client.Send(context.Background(), sendRequest("Contrato"))
+	require.NoError(t, err)
+	e.hooks.waitFor(t, 3)
+	snap, err := e.client.Reconcile(context.Background(), res.ProviderRef)
+	require.NoError(t, err)
+	require.Equal(t, signing.StatusRejected, snap.Status)
+	require.Equal(t, arqsignsim.RejectReason, snap.Reason)
+	require.Equal(t, "bruno@example.com", snap.RejectedBy.Email)
+}

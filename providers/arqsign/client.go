@@ -212,6 +212,43 @@ func (c *Client) Status(ctx context.Context, ref string) (signing.Status, error)
 	return MapStatus(st), nil
 }
 
+// Reconcile reads the process with its signers and, once it is complete,
+// its document links: what the webhooks would have said.
+func (c *Client) Reconcile(ctx context.Context, ref string) (providers.Snapshot, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, fmt.Sprintf(pathDetails, url.PathEscape(ref)), nil)
+	if err != nil {
+		return providers.Snapshot{}, err
+	}
+	resp, err := providers.Call(c.http, Name, "details", req)
+	if err != nil {
+		return providers.Snapshot{}, err
+	}
+	defer resp.Body.Close()
+	var d ProcessDetails
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(&d); err != nil {
+		return providers.Snapshot{}, &providers.APIError{Provider: Name, Op: "details", StatusCode: resp.StatusCode, Message: "unreadable answer", Err: err}
+	}
+	snap := providers.Snapshot{Status: MapStatus(StatusResponse{IDStatus: d.IDStatus})}
+	for _, s := range d.Signatarios {
+		who := signing.SignerRef{Name: s.Nome, Email: s.Email}
+		if s.Assinado {
+			snap.Signed = append(snap.Signed, who)
+		}
+		if s.AssinaturaRecusada {
+			// ArqSIGN files a refusal as Cancelado; the signer's flag tells them apart.
+			snap.Status, snap.Reason, snap.RejectedBy = signing.StatusRejected, s.MotivoRecusa, &who
+		}
+	}
+	if snap.Status == signing.StatusCompleted {
+		docs, err := documents(ctx, WebhookPayload{IDProcesso: ref, Documentos: d.Documentos}, nil)
+		if err != nil {
+			return providers.Snapshot{}, &providers.APIError{Provider: Name, Op: "details", StatusCode: http.StatusBadGateway, Message: err.Error()}
+		}
+		snap.Documents = docs
+	}
+	return snap, nil
+}
+
 // MapStatus translates ArqSIGN's status into firmaflow's.
 func MapStatus(st StatusResponse) signing.Status {
 	switch st.IDStatus {

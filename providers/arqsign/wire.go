@@ -38,6 +38,9 @@ const (
 	pathResend = "/api/v2/processo/%s/reenviar-processo"
 	pathCancel = "/api/v1/processo/%s/cancelar-processo"
 	pathStatus = "/api/v1/processo/%s/status-do-processo"
+	// pathDetails reads a process with its signers and documents;
+	// arquivoTipo=2 asks for download links instead of Base64.
+	pathDetails = "/api/v2/processo/%s?arquivoTipo=2"
 )
 
 // Trigger ids (gatilhos) of the webhook.
@@ -156,6 +159,16 @@ type StatusResponse struct {
 	Status       string `json:"status"`
 	IDStatus     int    `json:"idStatus"`
 	Expirado     bool   `json:"expirado"`
+}
+
+// ProcessDetails is GET /api/v2/processo/{idProcesso} (what firmaflow
+// reads of it: its signatarios and documentos share the webhook's names).
+type ProcessDetails struct {
+	NomeProcesso string            `json:"nomeProcesso"`
+	Status       string            `json:"status"`
+	IDStatus     int               `json:"idStatus"`
+	Signatarios  []WebhookSigner   `json:"signatarios"`
+	Documentos   []WebhookDocument `json:"documentos"`
 }
 
 // WebhookPayload is a monitoring or completion webhook.

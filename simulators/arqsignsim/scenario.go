@@ -38,6 +38,15 @@ func (s *Simulator) play(p *process) {
 	case ScenarioExpireAlways:
 		for s.step(p, arqsign.TriggerExpired, nil) && s.waitResume(p) && s.step(p, arqsign.TriggerResent, nil) {
 		}
+	case ScenarioLostCompletion:
+		for _, sg := range p.signers {
+			if !s.step(p, arqsign.TriggerSigned, sg) {
+				return
+			}
+		}
+		s.mu.Lock()
+		s.apply(p, arqsign.TriggerCompleted, nil) // completed, but nobody is told
+		s.mu.Unlock()
 	case ScenarioManual:
 	default:
 		s.opts.Logger.Warn("arqsign sim: unknown scenario; nothing will happen", "scenario", p.scenario)

@@ -15,6 +15,8 @@
 //	expire            the process expires; after a renewal all sign
 //	expire-always     the process expires again after every renewal
 //	manual            nothing happens until POST /sim/processes/{id}/trigger/{n}
+//	lost-completion   everyone signs and the process completes, but the
+//	                  completion webhook is never sent (reconciliation finds it)
 //
 // The wire format is package arqsign's, so the simulator and the client
 // cannot drift apart silently: both are tested against each other and
@@ -53,6 +55,7 @@ const (
 	ScenarioExpire          = "expire"
 	ScenarioExpireAlways    = "expire-always"
 	ScenarioManual          = "manual"
+	ScenarioLostCompletion  = "lost-completion"
 )
 
 // RejectReason is the justification the reject scenario's signer gives.
@@ -164,6 +167,7 @@ func New(opts Options) *Simulator {
 	s.mux.HandleFunc("PATCH /api/v2/processo/{id}/reenviar-processo", s.auth(s.resend))
 	s.mux.HandleFunc("PATCH /api/v1/processo/{id}/cancelar-processo", s.auth(s.cancel))
 	s.mux.HandleFunc("GET /api/v1/processo/{id}/status-do-processo", s.auth(s.status))
+	s.mux.HandleFunc("GET /api/v2/processo/{id}", s.auth(s.details))
 	s.mux.HandleFunc("GET /sim/files/{id}/{doc}/{kind}", s.file)
 	s.mux.HandleFunc("GET /sim/processes", s.list)
 	s.mux.HandleFunc("GET /sim/processes/{id}", s.view)
@@ -412,6 +416,26 @@ func (s *Simulator) status(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	writeJSON(w, http.StatusOK, arqsign.StatusResponse{NomeProcesso: p.name, Status: statusName(p.status), IDStatus: p.status, Expirado: p.expired})
+}
+
+// details serves GET /api/v2/processo/{id}: signers and, once complete,
+// document links.
+func (s *Simulator) details(w http.ResponseWriter, r *http.Request) {
+	p := s.lookup(w, r)
+	if p == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inline := p.base64
+	p.base64 = false // arquivoTipo=2: links, whatever the webhook setting
+	wp := s.payload(p, arqsign.TriggerCompleted, nil)
+	p.base64 = inline
+	d := arqsign.ProcessDetails{NomeProcesso: p.name, Status: statusName(p.status), IDStatus: p.status, Signatarios: wp.Signatarios}
+	if p.status == arqsign.StatusCompleted {
+		d.Documentos = wp.Documentos
+	}
+	writeJSON(w, http.StatusOK, d)
 }
 
 func (s *Simulator) file(w http.ResponseWriter, r *http.Request) {
