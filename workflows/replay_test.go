@@ -14,7 +14,10 @@ import (
 // TestReplayRecordedHistories replays histories recorded from real runs of
 // each lifecycle on the Temporal dev server (regenerate them with
 // FIRMAFLOW_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test ./e2e/).
-// A change to SigningProcess that would break running processes fails here:
+// The arqsign-<scenario>.json files predate continue-as-new and
+// reconciliation (they replay as DefaultVersion); the newer files, named by
+// test, cover those versions and Contractualis. A change to SigningProcess
+// that would break running processes fails here:
 // guard such changes with workflow.GetVersion.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
