@@ -19,6 +19,7 @@ import (
 type Config struct {
 	Temporal      Temporal
 	Store         Store
+	Downloads     Downloads
 	Bridge        Bridge
 	ArqSIGN       ArqSIGN
 	Contractualis Contractualis
@@ -41,6 +42,13 @@ type Temporal struct {
 type Store struct {
 	// URL of the document store: a directory, file:///dir, s3://bucket?region=..., or mem://.
 	URL string `env:"FIRMAFLOW_DOCSTORE_URL, default=./data/documents"`
+}
+
+// Downloads governs fetching result documents from providers.
+type Downloads struct {
+	// AllowPrivate permits document links on loopback or private addresses:
+	// only for the simulators (the dev stack sets it).
+	AllowPrivate bool `env:"FIRMAFLOW_ALLOW_PRIVATE_DOWNLOADS, default=false"`
 }
 
 // Bridge is the webhook bridge's HTTP server.

@@ -3,13 +3,16 @@ package providers
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -61,6 +64,44 @@ type Downloader struct {
 	AllowedHosts []string
 	// MaxBytes caps a download; 0 means 200 MiB.
 	MaxBytes int64
+	// AllowPrivate permits loopback, private and link-local addresses
+	// (the simulators on localhost); off, such addresses are refused even
+	// when an allowed host name resolves to one (DNS rebinding).
+	AllowPrivate bool
+}
+
+// ErrPrivateAddress is a download refused because its address is internal.
+var ErrPrivateAddress = errors.New("address is loopback, private or link-local")
+
+// publicOnly refuses connections to internal addresses at dial time, after
+// name resolution, so a host name cannot be pointed inward.
+func publicOnly(_, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return err
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast() {
+		return fmt.Errorf("dial %s: %w", address, ErrPrivateAddress)
+	}
+	return nil
+}
+
+var guardedClient = &http.Client{
+	Timeout: 10 * time.Minute,
+	Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, Control: publicOnly}).DialContext,
+		TLSHandshakeTimeout:   15 * time.Second,
+		ResponseHeaderTimeout: time.Minute,
+		MaxIdleConnsPerHost:   4,
+	},
+	// A redirect must not lead a download out of the allowed hosts.
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
 // Open starts downloading rawURL and returns its body, capped in size.
@@ -80,11 +121,17 @@ func (d Downloader) Open(ctx context.Context, provider, rawURL string, header ht
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	client := d.Client
-	if client == nil {
-		client = http.DefaultClient
+	client := guardedClient
+	if d.AllowPrivate {
+		client = d.Client
+		if client == nil {
+			client = http.DefaultClient
+		}
 	}
 	resp, err := Call(client, provider, "download", req)
+	if errors.Is(err, ErrPrivateAddress) {
+		return nil, &APIError{Provider: provider, Op: "download", StatusCode: http.StatusForbidden, Message: "document host resolves to an internal address", Err: err}
+	}
 	if err != nil {
 		return nil, err
 	}

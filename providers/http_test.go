@@ -35,7 +35,11 @@ func TestDownloaderCapsSizeAndChecksHosts(t *testing.T) {
 	}))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
-	d := Downloader{AllowedHosts: []string{host}, MaxBytes: 50}
+	_, err := Downloader{AllowedHosts: []string{host}}.Open(context.Background(), "p", srv.URL+"/doc", nil)
+	require.ErrorContains(t, err, "internal address", "loopback is refused unless allowed")
+	require.False(t, IsRetryable(err))
+
+	d := Downloader{AllowedHosts: []string{host}, MaxBytes: 50, AllowPrivate: true}
 	body, err := d.Open(context.Background(), "p", srv.URL+"/doc", nil)
 	require.NoError(t, err)
 	_, err = io.ReadAll(body)
@@ -48,7 +52,7 @@ func TestDownloaderCapsSizeAndChecksHosts(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, b, 100)
 
-	_, err = Downloader{AllowedHosts: []string{"example.com"}}.Open(context.Background(), "p", srv.URL+"/doc", nil)
+	_, err = Downloader{AllowedHosts: []string{"example.com"}, AllowPrivate: true}.Open(context.Background(), "p", srv.URL+"/doc", nil)
 	require.ErrorContains(t, err, "not an allowed download host")
 }
 
@@ -62,4 +66,11 @@ func TestStripTrailingCommas(t *testing.T) {
 	} {
 		require.Equal(t, want, string(StripTrailingCommas([]byte(in))), in)
 	}
+}
+
+func TestPublicOnlyRefusesInternalAddresses(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:80", "[::1]:443", "10.1.2.3:80", "172.16.0.1:80", "192.168.1.1:80", "169.254.169.254:80", "0.0.0.0:80", "[::ffff:127.0.0.1]:80"} {
+		require.ErrorIs(t, publicOnly("tcp", addr, nil), ErrPrivateAddress, addr)
+	}
+	require.NoError(t, publicOnly("tcp", "93.184.215.14:443", nil))
 }

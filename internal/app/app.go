@@ -80,12 +80,13 @@ func Providers(cfg config.Config, log *slog.Logger) (*providers.Registry, map[st
 	secrets := map[string]string{}
 	if cfg.ArqSIGN.Enabled {
 		c, err := arqsign.New(arqsign.Options{
-			BaseURL:         cfg.ArqSIGN.BaseURL,
-			AppKey:          cfg.ArqSIGN.AppKey,
-			SubscriptionKey: cfg.ArqSIGN.SubscriptionKey,
-			ResponsibleID:   cfg.ArqSIGN.ResponsibleID,
-			FolderID:        cfg.ArqSIGN.FolderID,
-			DownloadHosts:   cfg.ArqSIGN.DownloadHosts,
+			BaseURL:               cfg.ArqSIGN.BaseURL,
+			AppKey:                cfg.ArqSIGN.AppKey,
+			SubscriptionKey:       cfg.ArqSIGN.SubscriptionKey,
+			ResponsibleID:         cfg.ArqSIGN.ResponsibleID,
+			FolderID:              cfg.ArqSIGN.FolderID,
+			DownloadHosts:         cfg.ArqSIGN.DownloadHosts,
+			AllowPrivateDownloads: cfg.Downloads.AllowPrivate,
 		})
 		if err != nil {
 			return nil, nil, err
@@ -99,6 +100,7 @@ func Providers(cfg config.Config, log *slog.Logger) (*providers.Registry, map[st
 	if c := cfg.Contractualis; c.Enabled {
 		client, err := contractualis.New(contractualis.Options{
 			BaseURL: c.BaseURL, APIKey: c.APIKey, Email: c.Email, Password: c.Password, DownloadHosts: c.DownloadHosts,
+			AllowPrivateDownloads: cfg.Downloads.AllowPrivate,
 		})
 		if err != nil {
 			return nil, nil, err

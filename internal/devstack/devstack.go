@@ -129,6 +129,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		cfg.Temporal.UIURL = s.UIURL
 	}
 	cfg.Bridge.PublicURL = s.BridgeURL
+	cfg.Downloads.AllowPrivate = true // the simulators serve documents on loopback
 	if cfg.Bridge.APIToken == "" {
 		cfg.Bridge.APIToken = DevAPIToken
 	}

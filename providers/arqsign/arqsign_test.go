@@ -65,7 +65,7 @@ func newEnv(t *testing.T, scenario string) *env {
 		WebhookSecret: secret, DefaultScenario: scenario, StepDelay: time.Millisecond})
 	api := httptest.NewServer(sim.Handler())
 	t.Cleanup(func() { api.Close(); sim.Close() })
-	c, err := arqsign.New(arqsign.Options{BaseURL: api.URL, AppKey: "app", SubscriptionKey: "sub", ResponsibleID: "u-1", FolderID: "f-1"})
+	c, err := arqsign.New(arqsign.Options{BaseURL: api.URL, AppKey: "app", SubscriptionKey: "sub", ResponsibleID: "u-1", FolderID: "f-1", AllowPrivateDownloads: true})
 	require.NoError(t, err)
 	return &env{sim: sim, api: api, hooks: hooks, client: c}
 }

@@ -33,7 +33,10 @@ type Options struct {
 	FolderID      string
 	// DownloadHosts may serve result documents; the API host always may.
 	DownloadHosts []string
-	HTTPClient    *http.Client
+	// AllowPrivateDownloads permits document links on loopback or private
+	// addresses (the simulators); never in production.
+	AllowPrivateDownloads bool
+	HTTPClient            *http.Client
 }
 
 // Client talks to ArqSIGN's REST API. It implements providers.Provider and
@@ -56,7 +59,7 @@ func New(opts Options) (*Client, error) {
 		hc = &http.Client{Timeout: 2 * time.Minute}
 	}
 	hosts := append([]string{base.Host}, opts.DownloadHosts...)
-	return &Client{opts: opts, base: base, http: hc, download: providers.Downloader{Client: hc, AllowedHosts: hosts}}, nil
+	return &Client{opts: opts, base: base, http: hc, download: providers.Downloader{Client: hc, AllowedHosts: hosts, AllowPrivate: opts.AllowPrivateDownloads}}, nil
 }
 
 // Name implements providers.Provider.

@@ -37,7 +37,10 @@ type Options struct {
 	// JWTTTL is how long a JWT is trusted when it carries no exp claim.
 	JWTTTL        time.Duration
 	DownloadHosts []string
-	HTTPClient    *http.Client
+	// AllowPrivateDownloads permits document links on loopback or private
+	// addresses (the simulators); never in production.
+	AllowPrivateDownloads bool
+	HTTPClient            *http.Client
 }
 
 // Client talks to Contractualis. It implements providers.Provider,
@@ -64,7 +67,7 @@ func New(opts Options) (*Client, error) {
 		hc = &http.Client{Timeout: 2 * time.Minute}
 	}
 	c := &Client{opts: opts, base: base.String(), http: hc,
-		download: providers.Downloader{Client: hc, AllowedHosts: append([]string{base.Host}, opts.DownloadHosts...)}}
+		download: providers.Downloader{Client: hc, AllowedHosts: append([]string{base.Host}, opts.DownloadHosts...), AllowPrivate: opts.AllowPrivateDownloads}}
 	c.session = &session{login: c.login, ttl: opts.JWTTTL}
 	return c, nil
 }

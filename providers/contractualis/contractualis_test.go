@@ -56,7 +56,7 @@ func newEnv(t *testing.T, scenario string) *env {
 		WebhookURL: hookSrv.URL, WebhookSecret: secret, DefaultScenario: scenario, StepDelay: time.Millisecond})
 	api := httptest.NewServer(sim.Handler())
 	t.Cleanup(func() { api.Close(); sim.Close() })
-	c, err := contractualis.New(contractualis.Options{BaseURL: api.URL, APIKey: "key", Email: "acct@example.com", Password: "pw"})
+	c, err := contractualis.New(contractualis.Options{BaseURL: api.URL, APIKey: "key", Email: "acct@example.com", Password: "pw", AllowPrivateDownloads: true})
 	require.NoError(t, err)
 	return &env{sim: sim, apiURL: api.URL, hooks: hooks, client: c}
 }
