@@ -1,7 +1,6 @@
 package arqsignsim
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firmaflow/firmaflow/providers/arqsign"
+	"github.com/firmaflow/firmaflow/simulators/simkit"
 )
 
 // play runs a process's scenario until it ends or the simulator closes.
@@ -173,36 +173,21 @@ func (s *Simulator) post(p *process, trigger int, who *signer) bool {
 	if trigger == arqsign.TriggerCompleted {
 		sub = "/completion"
 	}
-	backoff := s.opts.RetryBackoff
-	for attempt := 1; attempt <= s.opts.DeliveryAttempts; attempt++ {
-		req, _ := http.NewRequestWithContext(s.ctx, http.MethodPost, target+sub, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("HMAC", arqsign.Sign(body, s.opts.WebhookSecret))
-		resp, err := s.client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				s.mu.Lock()
-				p.webhooks = append(p.webhooks, trigger)
-				s.mu.Unlock()
-				return true
-			}
-			s.mu.Lock()
-			p.counts.WebhooksRefused++
-			s.mu.Unlock()
-			// Like ArqSIGN: 401, 403 and 404 deactivate the webhook; no retry.
-			if resp.StatusCode == 401 || resp.StatusCode == 403 || resp.StatusCode == 404 {
-				s.opts.Logger.Warn("arqsign sim: webhook refused; not retrying", "status", resp.StatusCode, "trigger", trigger)
-				return false
-			}
-		}
-		select {
-		case <-s.ctx.Done():
-			return false
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 2*time.Second)
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("HMAC", arqsign.Sign(body, s.opts.WebhookSecret))
+	// Like ArqSIGN: 401, 403 and 404 deactivate the webhook; no retry.
+	res := s.faults.Deliver(s.ctx, s.client, simkit.Delivery{URL: target + sub, Body: body, Header: h,
+		Attempts: s.opts.DeliveryAttempts, Backoff: s.opts.RetryBackoff},
+		func(code int) bool { return code == 401 || code == 403 || code == 404 })
+	s.mu.Lock()
+	p.counts.WebhooksRefused += res.Refused
+	if res.Delivered {
+		p.webhooks = append(p.webhooks, trigger)
 	}
-	s.opts.Logger.Warn("arqsign sim: webhook undelivered after all attempts", "trigger", trigger, "process", p.id)
-	return false
+	s.mu.Unlock()
+	if !res.Delivered {
+		s.opts.Logger.Warn("arqsign sim: webhook undelivered", "trigger", trigger, "process", p.id, "final", res.Final)
+	}
+	return res.Delivered
 }

@@ -44,6 +44,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/firmaflow/firmaflow/providers/arqsign"
+	"github.com/firmaflow/firmaflow/simulators/simkit"
 )
 
 // Scenario names.
@@ -77,7 +78,9 @@ type Options struct {
 	// RetryBackoff doubling up to 2s (default 100ms), like ArqSIGN's retries compressed.
 	DeliveryAttempts int
 	RetryBackoff     time.Duration
-	Logger           *slog.Logger
+	// Faults inject API failures and duplicated, reordered webhooks.
+	Faults simkit.Faults
+	Logger *slog.Logger
 }
 
 // Simulator is an in-memory ArqSIGN.
@@ -85,6 +88,7 @@ type Simulator struct {
 	opts   Options
 	mux    *http.ServeMux
 	client *http.Client
+	faults *simkit.Injector
 	ctx    context.Context
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
@@ -161,7 +165,7 @@ func New(opts Options) *Simulator {
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Simulator{
 		opts: opts, mux: http.NewServeMux(), client: &http.Client{Timeout: 30 * time.Second},
-		ctx: ctx, stop: stop, processes: map[string]*process{},
+		ctx: ctx, stop: stop, processes: map[string]*process{}, faults: simkit.NewInjector(opts.Faults),
 	}
 	s.mux.HandleFunc("POST /api/v2/processo/enviar-documento-para-assinar", s.auth(s.send))
 	s.mux.HandleFunc("PATCH /api/v2/processo/{id}/reenviar-processo", s.auth(s.resend))
@@ -175,8 +179,8 @@ func New(opts Options) *Simulator {
 	return s
 }
 
-// Handler serves the simulated API.
-func (s *Simulator) Handler() http.Handler { return s.mux }
+// Handler serves the simulated API (with any injected faults).
+func (s *Simulator) Handler() http.Handler { return s.faults.Middleware(s.mux) }
 
 // SetWebhookURL points the simulator's webhooks at a bridge (for tests that
 // start the bridge after the simulator).

@@ -1,13 +1,13 @@
 package contractualissim
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/firmaflow/firmaflow/providers/contractualis"
+	"github.com/firmaflow/firmaflow/simulators/simkit"
 )
 
 // play runs a document's scenario.
@@ -92,31 +92,19 @@ func (s *Simulator) post(d *document, payload map[string]any) bool {
 	if target == "" {
 		return false
 	}
-	backoff := s.opts.RetryBackoff
-	for attempt := 1; attempt <= s.opts.DeliveryAttempts; attempt++ {
-		req, _ := http.NewRequestWithContext(s.ctx, http.MethodPost, target, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Firmaflow-Token", s.opts.WebhookSecret)
-		resp, err := s.client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				s.mu.Lock()
-				d.webhooks = append(d.webhooks, payload["event"].(string))
-				s.mu.Unlock()
-				return true
-			}
-			s.mu.Lock()
-			d.counts.WebhooksRefused++
-			s.mu.Unlock()
-		}
-		select {
-		case <-s.ctx.Done():
-			return false
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 2*time.Second)
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Firmaflow-Token", s.opts.WebhookSecret)
+	res := s.faults.Deliver(s.ctx, s.client, simkit.Delivery{URL: target, Body: body, Header: h,
+		Attempts: s.opts.DeliveryAttempts, Backoff: s.opts.RetryBackoff}, nil)
+	s.mu.Lock()
+	d.counts.WebhooksRefused += res.Refused
+	if res.Delivered {
+		d.webhooks = append(d.webhooks, payload["event"].(string))
 	}
-	s.opts.Logger.Warn("contractualis sim: webhook undelivered", "event", payload["event"])
-	return false
+	s.mu.Unlock()
+	if !res.Delivered {
+		s.opts.Logger.Warn("contractualis sim: webhook undelivered", "event", payload["event"])
+	}
+	return res.Delivered
 }

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/firmaflow/firmaflow/providers/contractualis"
+	"github.com/firmaflow/firmaflow/simulators/simkit"
 )
 
 // Scenario names.
@@ -59,7 +60,9 @@ type Options struct {
 	RestoreTokensAfter int
 	DeliveryAttempts   int
 	RetryBackoff       time.Duration
-	Logger             *slog.Logger
+	// Faults inject API failures and duplicated, reordered webhooks.
+	Faults simkit.Faults
+	Logger *slog.Logger
 }
 
 // Simulator is an in-memory Contractualis.
@@ -67,6 +70,7 @@ type Simulator struct {
 	opts   Options
 	mux    *http.ServeMux
 	client *http.Client
+	faults *simkit.Injector
 	ctx    context.Context
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
@@ -139,7 +143,8 @@ func New(opts Options) *Simulator {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Simulator{opts: opts, mux: http.NewServeMux(), client: &http.Client{Timeout: 30 * time.Second},
-		ctx: ctx, stop: stop, docs: map[string]*document{}, tokens: opts.Tokens, jwts: map[string]bool{}}
+		ctx: ctx, stop: stop, docs: map[string]*document{}, tokens: opts.Tokens, jwts: map[string]bool{},
+		faults: simkit.NewInjector(opts.Faults)}
 	s.mux.HandleFunc("POST /users/login", s.login)
 	s.mux.HandleFunc("POST /users/tokens", s.auth(s.balance))
 	s.mux.HandleFunc("POST /documents/generate-document", s.auth(s.generate))
@@ -155,7 +160,7 @@ func New(opts Options) *Simulator {
 }
 
 // Handler serves the simulated API.
-func (s *Simulator) Handler() http.Handler { return s.mux }
+func (s *Simulator) Handler() http.Handler { return s.faults.Middleware(s.mux) }
 
 // SetWebhookURL points the webhooks at a bridge.
 func (s *Simulator) SetWebhookURL(u string) {
