@@ -218,6 +218,12 @@ func (a *Activities) FetchDocuments(ctx context.Context, in FetchInput) ([]signi
 }
 
 func (a *Activities) download(ctx context.Context, p providers.Provider, in FetchInput, i int, doc signing.EventDocument) (signing.StoredDocument, error) {
+	key := DocumentKey(in.ProcessID, i, doc)
+	// A retry after a crash finds what the first attempt stored: objects
+	// appear only whole (writes commit atomically), so it is not fetched twice.
+	if stored, err := a.Store.Describe(ctx, key); err == nil {
+		return stored, nil
+	}
 	body, err := p.Download(ctx, doc)
 	if err != nil {
 		return signing.StoredDocument{}, classify(fmt.Errorf("fetch %s: %w", doc.Name, err))
@@ -227,7 +233,7 @@ func (a *Activities) download(ctx context.Context, p providers.Provider, in Fetc
 	if err := checkType(content, doc); err != nil {
 		return signing.StoredDocument{}, err
 	}
-	stored, err := a.Store.Put(ctx, DocumentKey(in.ProcessID, i, doc), content, doc.ContentType)
+	stored, err := a.Store.Put(ctx, key, content, doc.ContentType)
 	if err != nil {
 		return signing.StoredDocument{}, classify(fmt.Errorf("fetch %s: %w", doc.Name, err))
 	}

@@ -136,3 +136,17 @@ func TestFetchRefusesAPDFThatIsNot(t *testing.T) {
 	require.True(t, appErr.NonRetryable())
 	require.Contains(t, appErr.Error(), "not a PDF")
 }
+
+func TestFetchRetryDoesNotDownloadTwice(t *testing.T) {
+	a, p, env := newActivities(t)
+	in := FetchInput{ProcessID: "p", Provider: "fake", ProviderRef: "R",
+		Documents: []signing.EventDocument{{Kind: signing.KindSigned, Name: "a.pdf", URL: "https://x/a"}}}
+	_, err := env.ExecuteActivity(a.FetchDocuments, in)
+	require.NoError(t, err)
+	v, err := env.ExecuteActivity(a.FetchDocuments, in) // a retry after a crash
+	require.NoError(t, err)
+	var docs []signing.StoredDocument
+	require.NoError(t, v.Get(&docs))
+	require.Equal(t, 1, p.downloads)
+	require.Equal(t, int64(len("signed:https://x/a")), docs[0].Size)
+}

@@ -13,6 +13,8 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -27,6 +29,7 @@ import (
 	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
+	"github.com/firmaflow/firmaflow/simulators/simkit"
 )
 
 // Options choose ports and state. Zero values pick free ports and keep
@@ -47,6 +50,11 @@ type Options struct {
 	DefaultScenario string
 	// SimStepDelay paces the simulators' scenarios.
 	SimStepDelay time.Duration
+	// SimFaults injects faults into every simulator (reliability tests).
+	SimFaults simkit.Faults
+	// NoWorker leaves the worker out: a test runs the worker binary itself
+	// (see WorkerEnv) to kill and restart it.
+	NoWorker     bool
 	Logger       *slog.Logger
 	TemporalLogs io.Writer
 }
@@ -66,6 +74,7 @@ type Stack struct {
 
 	worker  worker.Worker
 	closers []func()
+	opts    Options
 	servers []*http.Server
 	log     *slog.Logger
 }
@@ -84,7 +93,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Stack{log: log}
+	s := &Stack{log: log, opts: opts}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -148,14 +157,14 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	s.ArqSIGN = arqsignsim.New(arqsignsim.Options{
 		AppKey: cfg.ArqSIGN.AppKey, SubscriptionKey: cfg.ArqSIGN.SubscriptionKey,
 		WebhookURL: hook(arqsign.Name), WebhookSecret: DevArqSIGNSecret,
-		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(arqsign.Name),
+		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(arqsign.Name), Faults: opts.SimFaults,
 	})
 	s.closers = append(s.closers, s.ArqSIGN.Close)
 	s.serve(simLns[arqsign.Name], s.ArqSIGN.Handler())
 	s.Contractualis = contractualissim.New(contractualissim.Options{
 		APIKey: cfg.Contractualis.APIKey, Email: cfg.Contractualis.Email, Password: cfg.Contractualis.Password,
 		WebhookURL: hook(contractualis.Name), WebhookSecret: DevContractualisSecret,
-		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(contractualis.Name),
+		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(contractualis.Name), Faults: opts.SimFaults,
 	})
 	s.closers = append(s.closers, s.Contractualis.Close)
 	s.serve(simLns[contractualis.Name], s.Contractualis.Handler())
@@ -170,11 +179,13 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.worker, err = app.NewWorker(s.Client, cfg, reg, s.Store, log.With("component", "worker")); err != nil {
-		return nil, err
-	}
-	if err := s.worker.Start(); err != nil {
-		return nil, fmt.Errorf("devstack: start worker: %w", err)
+	if !opts.NoWorker {
+		if s.worker, err = app.NewWorker(s.Client, cfg, reg, s.Store, log.With("component", "worker")); err != nil {
+			return nil, err
+		}
+		if err := s.worker.Start(); err != nil {
+			return nil, fmt.Errorf("devstack: start worker: %w", err)
+		}
 	}
 	bridge := app.NewBridge(s.Client, cfg, reg, secrets, s.Store, log.With("component", "bridge"))
 	s.serve(bridgeLn, bridge.Handler())
@@ -200,6 +211,52 @@ func (s *Stack) serve(ln net.Listener, h http.Handler) {
 			s.log.Error("devstack: server stopped", "addr", ln.Addr(), "error", err)
 		}
 	}()
+}
+
+// RestartTemporal stops the dev server and starts it again on the same
+// address and database (needs Options.StateDir): a server crash and
+// recovery, as the reliability test plays it.
+func (s *Stack) RestartTemporal(ctx context.Context) error {
+	if s.opts.StateDir == "" {
+		return errors.New("devstack: restarting Temporal needs a StateDir")
+	}
+	hostPort := s.Temporal.FrontendHostPort()
+	if err := s.Temporal.Stop(); err != nil {
+		s.log.Warn("devstack: stop Temporal", "error", err)
+	}
+	srv, err := devserver.Start(ctx, s.log, devserver.Options{HostPort: hostPort, UIPort: s.opts.UIPort,
+		DBFile: filepath.Join(s.opts.StateDir, "temporal.db"), Logs: s.opts.TemporalLogs})
+	if err != nil {
+		return fmt.Errorf("devstack: restart Temporal: %w", err)
+	}
+	s.Temporal = srv
+	return nil
+}
+
+// WorkerEnv is the environment that makes the worker binary (./worker)
+// join this stack: what a deployment sets, for tests that run the real
+// binary outside the process.
+func (s *Stack) WorkerEnv() []string {
+	c := s.Config
+	kv := map[string]string{
+		"TEMPORAL_ADDRESS": c.Temporal.Address, "TEMPORAL_NAMESPACE": c.Temporal.Namespace,
+		"FIRMAFLOW_TASK_QUEUE": c.Temporal.TaskQueue, "FIRMAFLOW_DOCSTORE_URL": s.Store.URL(),
+		"FIRMAFLOW_ALLOW_PRIVATE_DOWNLOADS": "true", "FIRMAFLOW_LOG_LEVEL": "warn",
+		"ARQSIGN_BASE_URL": c.ArqSIGN.BaseURL, "ARQSIGN_APP_KEY": c.ArqSIGN.AppKey,
+		"ARQSIGN_SUBSCRIPTION_KEY": c.ArqSIGN.SubscriptionKey, "ARQSIGN_RESPONSIBLE_ID": c.ArqSIGN.ResponsibleID,
+		"ARQSIGN_FOLDER_ID": c.ArqSIGN.FolderID, "ARQSIGN_WEBHOOK_SECRET": c.ArqSIGN.WebhookSecret,
+		"ARQSIGN_DOWNLOAD_HOSTS": strings.Join(c.ArqSIGN.DownloadHosts, ","),
+		"CONTRACTUALIS_BASE_URL": c.Contractualis.BaseURL, "CONTRACTUALIS_API_KEY": c.Contractualis.APIKey,
+		"CONTRACTUALIS_EMAIL": c.Contractualis.Email, "CONTRACTUALIS_PASSWORD": c.Contractualis.Password,
+		"CONTRACTUALIS_WEBHOOK_SECRET": c.Contractualis.WebhookSecret,
+		"CONTRACTUALIS_DOWNLOAD_HOSTS": strings.Join(c.Contractualis.DownloadHosts, ","),
+	}
+	env := make([]string, 0, len(kv))
+	for k, v := range kv {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	return env
 }
 
 // Close stops everything, bridge first so no webhook is accepted that the
