@@ -33,6 +33,7 @@ type Activities struct {
 	// Temporal and Namespace serve the event inbox (owner lookup, forwarding).
 	Temporal  client.Client
 	Namespace string
+	Callbacks Callbacks
 }
 
 // SendOutput identifies the process the provider opened.

@@ -20,6 +20,7 @@ type Config struct {
 	Temporal      Temporal
 	Store         Store
 	Downloads     Downloads
+	Callbacks     Callbacks
 	Bridge        Bridge
 	ArqSIGN       ArqSIGN
 	Contractualis Contractualis
@@ -49,6 +50,15 @@ type Downloads struct {
 	// AllowPrivate permits document links on loopback or private addresses:
 	// only for the simulators (the dev stack sets it).
 	AllowPrivate bool `env:"FIRMAFLOW_ALLOW_PRIVATE_DOWNLOADS, default=false"`
+}
+
+// Callbacks configures the notifications sent to the systems that start
+// processes (input callback_url), signed Standard Webhooks style.
+type Callbacks struct {
+	// Secret signs them: "whsec_" and Base64 of at least 16 bytes.
+	Secret string `env:"FIRMAFLOW_CALLBACK_SECRET"`
+	// Hosts are the hosts (host or host:port) callbacks may go to.
+	Hosts []string `env:"FIRMAFLOW_CALLBACK_HOSTS"`
 }
 
 // Bridge is the webhook bridge's HTTP server.

@@ -55,6 +55,16 @@ func WriteBase64(ctx context.Context, w io.Writer, d Document) error {
 	return enc.Close()
 }
 
+// OutboundClient is the client for calls to addresses that come from
+// outside (document links, callback URLs): with allowPrivate false it
+// refuses internal addresses at dial time and follows no redirect.
+func OutboundClient(allowPrivate bool) *http.Client {
+	if allowPrivate {
+		return &http.Client{Timeout: time.Minute, CheckRedirect: guardedClient.CheckRedirect}
+	}
+	return guardedClient
+}
+
 // Downloader fetches result documents only from hosts a provider is known
 // to serve them from, so a forged or tampered webhook cannot make firmaflow
 // fetch arbitrary URLs (SSRF).

@@ -11,6 +11,7 @@ package signing
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -60,6 +61,10 @@ type Input struct {
 	// ExpiresInDays is how long signers have before the provider expires the process.
 	ExpiresInDays int          `json:"expires_in_days,omitempty"`
 	Resend        ResendPolicy `json:"resend_policy,omitempty"`
+	// CallbackURL, when set, receives a signed notification (Standard
+	// Webhooks) when the process ends; its host must be in
+	// FIRMAFLOW_CALLBACK_HOSTS.
+	CallbackURL string `json:"callback_url,omitempty"`
 	// ReconcileEvery is how often a waiting process asks the provider for
 	// its state, in case a notification was lost; it doubles after each
 	// check up to 24h. Default 1h.
@@ -179,6 +184,11 @@ func (in Input) Validate() error {
 		}
 		if s.Order < 0 {
 			errs = append(errs, fmt.Errorf("signers[%d]: order must not be negative", i))
+		}
+	}
+	if in.CallbackURL != "" {
+		if u, err := url.Parse(in.CallbackURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, errors.New("callback_url must be an absolute http(s) URL"))
 		}
 	}
 	if in.ExpiresInDays < 0 || in.Resend.MaxResends < 0 || in.Resend.MaxRenewals < 0 || in.Resend.Backoff < 0 {

@@ -235,6 +235,10 @@ func (p *process) run(ctx workflow.Context) (Result, error) {
 	p.stopTokenTimer()
 	p.stopReconcileTimer()
 
+	if p.in.CallbackURL != "" && workflow.GetVersion(ctx, "callback", workflow.DefaultVersion, 1) >= 1 {
+		p.notifyCaller(ctx)
+	}
+
 	// Signals that arrived after the end are recorded, not silently lost.
 	var late signing.Event
 	for events.ReceiveAsync(&late) {
@@ -409,6 +413,16 @@ func (p *process) restore(ctx workflow.Context) {
 	}
 	if due := p.state.NextTokenCheckAt; !due.IsZero() {
 		p.tokenTimer, p.cancelTokens = startTimer(ctx, max(due.Sub(now), 0), "token balance check")
+	}
+}
+
+// notifyCaller tells the system that started the process how it ended. A
+// callback that cannot be delivered is logged; it never changes the result.
+func (p *process) notifyCaller(ctx workflow.Context) {
+	err := workflow.ExecuteActivity(withOptions(ctx, "notify the caller", time.Minute, 24*time.Hour), acts.NotifyCallback,
+		activities.CallbackInput{URL: p.in.CallbackURL, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Result: p.result()}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Error("callback not delivered", "error", err)
 	}
 }
 

@@ -576,3 +576,17 @@ func TestReconciliationFindsACancellation(t *testing.T) {
 	require.Equal(t, signing.StatusCancelled, res.Status)
 	require.Equal(t, "sender cancelled", res.Reason)
 }
+
+func TestCallerIsNotifiedAtTheEnd(t *testing.T) {
+	h := newHarness(t)
+	h.env.OnActivity(acts.NotifyCallback, mock.Anything, mock.MatchedBy(func(in activities.CallbackInput) bool {
+		return in.URL == "https://caller.example/hooks" && in.Result.Status == signing.StatusRejected && in.WorkflowID != ""
+	})).Return(nil).Once()
+	h.at(time.Hour, ev("r1", signing.EventRejected, "ana@example.com"))
+	in := testInput()
+	in.CallbackURL = "https://caller.example/hooks"
+	res, err := h.run(in)
+	require.NoError(t, err)
+	require.Equal(t, signing.StatusRejected, res.Status)
+	h.env.AssertExpectations(t)
+}

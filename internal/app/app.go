@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/firmaflow/firmaflow/activities"
+	"github.com/firmaflow/firmaflow/callbacks"
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/providers"
@@ -125,7 +126,16 @@ func NewWorker(c client.Client, cfg config.Config, reg *providers.Registry, stor
 	})
 	w.RegisterWorkflowWithOptions(workflows.SigningProcess, workflow.RegisterOptions{Name: signing.WorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.EventInbox, workflow.RegisterOptions{Name: workflows.InboxWorkflowType})
-	w.RegisterActivity(&activities.Activities{Providers: reg, Store: store, Logger: log, Temporal: c, Namespace: cfg.Temporal.Namespace})
+	acts := &activities.Activities{Providers: reg, Store: store, Logger: log, Temporal: c, Namespace: cfg.Temporal.Namespace,
+		Callbacks: activities.Callbacks{Hosts: cfg.Callbacks.Hosts, AllowPrivate: cfg.Downloads.AllowPrivate}}
+	if cfg.Callbacks.Secret != "" {
+		secret, err := callbacks.ParseSecret(cfg.Callbacks.Secret)
+		if err != nil {
+			return nil, fmt.Errorf("FIRMAFLOW_CALLBACK_SECRET: %w", err)
+		}
+		acts.Callbacks.Secret = secret
+	}
+	w.RegisterActivity(acts)
 	return w, nil
 }
 
