@@ -1,0 +1,289 @@
+// Package autosign is firmaflow's Autosign provider: OAuth with automatic
+// refresh, the multi-step send (upload, create, documents or templates,
+// recipients, signature fields, start), status, sealed-document downloads,
+// webhook registration and the webhook parser. Wire names are kept in
+// wire.go, which says which come from Autosign's document and which
+// firmaflow chose.
+package autosign
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/firmaflow/firmaflow/providers"
+	"github.com/firmaflow/firmaflow/signing"
+)
+
+// Name is the provider's name in inputs, events and webhook URLs.
+const Name = "autosign"
+
+// Options configure the client.
+type Options struct {
+	BaseURL      string
+	ClientID     string
+	ClientSecret string
+	// RefreshToken comes from the one-time code exchange (ExchangeCode).
+	RefreshToken string
+	// WebhookURL is the notification_endpoint set on every transaction:
+	// the bridge's /webhooks/autosign with ?token=<secret>.
+	WebhookURL string
+	// SenderName and SenderEmail are the transaction's sender recipient.
+	SenderName, SenderEmail string
+	DownloadHosts           []string
+	AllowPrivateDownloads   bool
+	HTTPClient              *http.Client
+}
+
+// Client talks to Autosign. It implements providers.Provider and
+// providers.Webhook.
+type Client struct {
+	opts     Options
+	base     string
+	http     *http.Client
+	tokens   *tokens
+	download providers.Downloader
+}
+
+// New returns a client for the API at opts.BaseURL.
+func New(opts Options) (*Client, error) {
+	base, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+	if err != nil || base.Host == "" {
+		return nil, fmt.Errorf("autosign: invalid base URL %q", opts.BaseURL)
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 2 * time.Minute}
+	}
+	c := &Client{opts: opts, base: base.String(), http: hc, download: providers.Downloader{Client: hc,
+		AllowedHosts: append([]string{base.Host}, opts.DownloadHosts...), AllowPrivate: opts.AllowPrivateDownloads}}
+	c.tokens = newTokens(c, opts.RefreshToken, nil)
+	return c, nil
+}
+
+// Name implements providers.Provider.
+func (c *Client) Name() string { return Name }
+
+// Send prepares and starts a transaction: upload each document (10 MB at
+// most, checked first), create the draft, attach documents or templates,
+// set recipients and messages, place one signature field per signer, start.
+func (c *Client) Send(ctx context.Context, req providers.SendRequest) (providers.SendResult, error) {
+	in := req.Input
+	for _, d := range req.Documents {
+		if d.Size > maxUploadBytes {
+			return providers.SendResult{}, &providers.APIError{Provider: Name, Op: "upload", StatusCode: http.StatusRequestEntityTooLarge,
+				Message: fmt.Sprintf("%s is %d bytes; Autosign accepts files of at most 10 MB", d.Name, d.Size)}
+		}
+	}
+	var created IDResponse
+	if err := c.call(ctx, http.MethodPost, "create transaction", pathTransaction,
+		CreateTransaction{Name: in.Title, NotificationEndpoint: c.opts.WebhookURL}, &created); err != nil {
+		return providers.SendResult{}, err
+	}
+	tx := url.PathEscape(created.ID)
+	var docs []DocumentRef
+	for i, d := range req.Documents {
+		token, err := c.upload(ctx, d)
+		if err != nil {
+			return providers.SendResult{}, err
+		}
+		var added IDResponse
+		if err := c.call(ctx, http.MethodPost, "add document", fmt.Sprintf(pathTxDocuments, tx), AddDocument{Token: token}, &added); err != nil {
+			return providers.SendResult{}, err
+		}
+		docs = append(docs, DocumentRef{Index: i, ID: added.ID})
+	}
+	if len(in.Templates) > 0 {
+		var t Transaction
+		refs := make([]TemplateRef, len(in.Templates))
+		for i, id := range in.Templates {
+			refs[i] = TemplateRef{ID: id}
+		}
+		if err := c.call(ctx, http.MethodPost, "use templates", fmt.Sprintf(pathTxTemplates, tx), UseTemplates{Templates: refs}, &t); err != nil {
+			return providers.SendResult{}, err
+		}
+		for _, d := range t.Documents {
+			docs = append(docs, DocumentRef{Index: len(docs), ID: d.ID})
+		}
+	}
+	recipients := []Recipient{{ID: created.ID + "-sender", Role: "sender", Index: 0, Name: c.opts.SenderName, Email: c.opts.SenderEmail}}
+	var fields []Field
+	for i, s := range in.Signers {
+		r := Recipient{ID: fmt.Sprintf("%s-r%d", created.ID, i+1), Role: "signer", Index: s.Order, Name: s.Name, Email: s.Email}
+		recipients = append(recipients, r)
+		for _, d := range docs {
+			fields = append(fields, Field{ID: fmt.Sprintf("%s-f%d-%d", created.ID, i+1, d.Index), DocumentID: d.ID, RecipientID: r.ID,
+				Page: 0, Height: 5, Width: 20, PositionX: 10 + float64(i%3)*30, PositionY: 85, Type: "signature", Label: "Firma " + s.Name, IsRequired: true})
+		}
+	}
+	var expiry *int
+	if in.ExpiresInDays > 0 {
+		expiry = &in.ExpiresInDays
+	}
+	update := UpdateTransaction{Documents: docs, Name: in.Title, EmailSubject: in.Title, EmailBody: in.Message, ExpirationDays: expiry, Recipients: recipients}
+	if err := c.call(ctx, http.MethodPut, "update transaction", fmt.Sprintf(pathTx, tx), update, nil); err != nil {
+		return providers.SendResult{}, err
+	}
+	if err := c.call(ctx, http.MethodPut, "signature fields", fmt.Sprintf(pathTxFields, tx), Fields{Fields: fields}, nil); err != nil {
+		return providers.SendResult{}, err
+	}
+	if err := c.call(ctx, http.MethodPost, "start", fmt.Sprintf(pathTxStart, tx), struct{}{}, nil); err != nil {
+		return providers.SendResult{}, err
+	}
+	return providers.SendResult{ProviderRef: created.ID}, nil
+}
+
+// upload streams one file as multipart/form-data and returns its token.
+func (c *Client) upload(ctx context.Context, d providers.Document) (string, error) {
+	var out UploadResponse
+	body := func() (io.Reader, string) {
+		pr, pw := io.Pipe()
+		mw := multipart.NewWriter(pw)
+		go func() {
+			err := func() error {
+				if err := mw.WriteField("name", d.Name); err != nil {
+					return err
+				}
+				part, err := mw.CreateFormFile("file", d.Name)
+				if err != nil {
+					return err
+				}
+				r, err := d.Open(ctx)
+				if err != nil {
+					return err
+				}
+				defer r.Close()
+				if _, err := io.Copy(part, r); err != nil {
+					return err
+				}
+				return mw.Close()
+			}()
+			pw.CloseWithError(err)
+		}()
+		return pr, mw.FormDataContentType()
+	}
+	err := c.do(ctx, http.MethodPost, "upload "+d.Name, pathFiles, body, &out)
+	if err == nil && out.Token == "" {
+		err = &providers.APIError{Provider: Name, Op: "upload " + d.Name, StatusCode: http.StatusBadGateway, Message: "no token in the answer"}
+	}
+	return out.Token, err
+}
+
+// Resend is not offered by Autosign's API.
+func (c *Client) Resend(context.Context, string) error {
+	return providers.Unsupported(Name, "resend", "Autosign's API has no resend call")
+}
+
+// Renew is not offered by Autosign's API.
+func (c *Client) Renew(context.Context, string, int) error {
+	return providers.Unsupported(Name, "renew", "Autosign's API cannot extend an expired transaction")
+}
+
+// Cancel is not offered by Autosign's API: a sender cancels in Autosign's
+// app, and firmaflow learns it from transaction_cancelled.
+func (c *Client) Cancel(context.Context, string, string) error {
+	return providers.Unsupported(Name, "cancel", "cancel the transaction in Autosign's app; firmaflow follows its transaction_cancelled event")
+}
+
+// Status reads the transaction detail.
+func (c *Client) Status(ctx context.Context, ref string) (signing.Status, error) {
+	var t Transaction
+	if err := c.call(ctx, http.MethodGet, "status", fmt.Sprintf(pathTx, url.PathEscape(ref)), nil, &t); err != nil {
+		return "", err
+	}
+	switch t.Status {
+	case StatusCompleted:
+		return signing.StatusCompleted, nil
+	case StatusRejected:
+		return signing.StatusRejected, nil
+	case StatusCancelled:
+		return signing.StatusCancelled, nil
+	case StatusExpired:
+		return signing.StatusExpired, nil
+	}
+	return signing.StatusAwaitingSignatures, nil
+}
+
+// Download fetches a sealed document, authenticated, from the API host.
+func (c *Client) Download(ctx context.Context, doc signing.EventDocument) (io.ReadCloser, error) {
+	tok, err := c.tokens.token()
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+tok)
+	return c.download.Open(ctx, Name, doc.URL, h)
+}
+
+// RegisterWebhook subscribes endpoint to every event ("Crear webhook").
+func (c *Client) RegisterWebhook(ctx context.Context, name, endpoint string) (string, error) {
+	var out IDResponse
+	err := c.call(ctx, http.MethodPost, "create webhook", pathWebhooks, CreateWebhook{Name: name, Endpoint: endpoint, Events: Events}, &out)
+	return out.ID, err
+}
+
+// ListWebhooks lists the registered webhooks ("Listar webhooks").
+func (c *Client) ListWebhooks(ctx context.Context) (WebhookList, error) {
+	var out WebhookList
+	err := c.call(ctx, http.MethodGet, "list webhooks", pathWebhooks+"?limit=100&page=1", nil, &out)
+	return out, err
+}
+
+func (c *Client) call(ctx context.Context, method, op, path string, in, out any) error {
+	var raw []byte
+	if in != nil {
+		raw, _ = json.Marshal(in)
+	}
+	return c.do(ctx, method, op, path, func() (io.Reader, string) {
+		if raw == nil {
+			return nil, ""
+		}
+		return bytes.NewReader(raw), "application/json"
+	}, out)
+}
+
+// do sends a request with the access token; a 401 refreshes the token and
+// tries once more, then fails clearly.
+func (c *Client) do(ctx context.Context, method, op, path string, body func() (io.Reader, string), out any) error {
+	for attempt := 0; ; attempt++ {
+		tok, err := c.tokens.token()
+		if err != nil {
+			return fmt.Errorf("autosign: %s: credentials: %w", op, err)
+		}
+		r, ct := body()
+		req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+		if err != nil {
+			return err
+		}
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := providers.Call(c.http, Name, op, req)
+		var apiErr *providers.APIError
+		if attempt == 0 && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
+			c.tokens.reset()
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if out == nil {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			return nil
+		}
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(out); err != nil {
+			return &providers.APIError{Provider: Name, Op: op, StatusCode: http.StatusBadGateway, Message: "unreadable answer", Err: err}
+		}
+		return nil
+	}
+}

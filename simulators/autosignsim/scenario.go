@@ -1,0 +1,102 @@
+package autosignsim
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/firmaflow/firmaflow/providers/autosign"
+	"github.com/firmaflow/firmaflow/simulators/simkit"
+)
+
+func now() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
+
+func (s *Simulator) play(t *tx) {
+	s.event(t, "transaction_started", map[string]any{"id": t.id, "status": "started",
+		"started_by": map[string]string{"id": "u1", "email": "dev@autosign.io"}})
+	signers := []autosign.Recipient{}
+	for _, r := range t.recipients {
+		if r.Role == "signer" {
+			signers = append(signers, r)
+		}
+	}
+	switch t.scenario {
+	case ScenarioSign:
+		for _, r := range signers {
+			if !s.pause() {
+				return
+			}
+			s.event(t, "recipient_submitted", map[string]any{"id": t.id, "status": "started", "recipient": person(r)})
+		}
+		if !s.pause() {
+			return
+		}
+		s.mu.Lock()
+		t.status = autosign.StatusCompleted
+		t.sealed = append(append([]byte(nil), t.docs[0]...), []byte("\n% sealed by the Autosign simulator "+t.id+"\n%%EOF\n")...)
+		s.mu.Unlock()
+		var recipients []map[string]string
+		for _, r := range signers {
+			recipients = append(recipients, person(r))
+		}
+		s.event(t, "transaction_completed", map[string]any{"id": t.id, "status": "completed", "recipients": recipients,
+			"sealed_documents": []map[string]any{{"id": t.id + "-sealed", "name": "sealed-" + t.name + ".pdf", "created_at": now(),
+				"document": map[string]string{"id": t.id + "-d1", "name": "document.pdf"}}}})
+	case ScenarioReject:
+		if s.pause() {
+			s.set(t, autosign.StatusRejected)
+			s.event(t, "transaction_rejected", map[string]any{"id": t.id, "status": "rejected", "rejected_by": person(signers[len(signers)-1]),
+				"rejected_reason": RejectReason})
+		}
+	case ScenarioCancel:
+		if s.pause() {
+			s.set(t, autosign.StatusCancelled)
+			s.event(t, "transaction_cancelled", map[string]any{"id": t.id, "status": "cancelled", "cancelled_reason": "Campos incorrectos en el documento", "cancelled_at": now()})
+		}
+	case ScenarioExpire:
+		if s.pause() {
+			s.set(t, autosign.StatusExpired)
+			s.event(t, "transaction_expired", map[string]any{"id": t.id, "status": "expired", "expiration_days": nil, "expired_at": now()})
+		}
+	}
+}
+
+func person(r autosign.Recipient) map[string]string {
+	return map[string]string{"id": r.ID, "email": r.Email, "name": r.Name, "role": r.Role, "submitted_at": now()}
+}
+
+func (s *Simulator) set(t *tx, status string) {
+	s.mu.Lock()
+	t.status = status
+	s.mu.Unlock()
+}
+
+func (s *Simulator) pause() bool {
+	select {
+	case <-s.ctx.Done():
+		return false
+	case <-time.After(s.opts.StepDelay):
+		return true
+	}
+}
+
+// event posts an event to the transaction's notification_endpoint.
+func (s *Simulator) event(t *tx, typ string, data map[string]any) {
+	if t.endpoint == "" {
+		return
+	}
+	body, _ := json.Marshal(map[string]any{"created": now(), "id": cuid(), "type": typ, "data": data})
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	if s.opts.WebhookSecret != "" {
+		h.Set("X-Firmaflow-Token", s.opts.WebhookSecret)
+	}
+	res := s.faults.Deliver(s.ctx, s.client, simkit.Delivery{URL: t.endpoint, Body: body, Header: h,
+		Attempts: s.opts.DeliveryAttempts, Backoff: s.opts.RetryBackoff}, nil)
+	s.mu.Lock()
+	t.counts.WebhooksRefused += res.Refused
+	if res.Delivered {
+		t.delivered = append(t.delivered, typ)
+	}
+	s.mu.Unlock()
+}
