@@ -24,6 +24,7 @@ type Config struct {
 	Bridge        Bridge
 	ArqSIGN       ArqSIGN
 	Contractualis Contractualis
+	Autosign      Autosign
 	Telemetry     Telemetry
 	Log           Log
 }
@@ -108,6 +109,24 @@ type Contractualis struct {
 	// (…/webhooks/contractualis?token=SECRET).
 	WebhookSecret string   `env:"CONTRACTUALIS_WEBHOOK_SECRET"`
 	DownloadHosts []string `env:"CONTRACTUALIS_DOWNLOAD_HOSTS"`
+}
+
+// Autosign configures the Autosign provider.
+type Autosign struct {
+	Enabled bool `env:"AUTOSIGN_ENABLED, default=true"`
+	// BaseURL is firmaflow's assumption: Autosign's document gives no host.
+	BaseURL string `env:"AUTOSIGN_BASE_URL, default=https://api.autosign.io"`
+	// ClientID, ClientSecret and RefreshToken are the OAuth application's
+	// (the refresh token comes from exchanging an authorization code once).
+	ClientID     string `env:"AUTOSIGN_CLIENT_ID"`
+	ClientSecret string `env:"AUTOSIGN_CLIENT_SECRET"`
+	RefreshToken string `env:"AUTOSIGN_REFRESH_TOKEN"`
+	// SenderName and SenderEmail are the transactions' sender recipient.
+	SenderName  string `env:"AUTOSIGN_SENDER_NAME, default=firmaflow"`
+	SenderEmail string `env:"AUTOSIGN_SENDER_EMAIL"`
+	// WebhookSecret is the token every transaction's notification_endpoint carries.
+	WebhookSecret string   `env:"AUTOSIGN_WEBHOOK_SECRET"`
+	DownloadHosts []string `env:"AUTOSIGN_DOWNLOAD_HOSTS"`
 }
 
 // Telemetry configures OpenTelemetry tracing.

@@ -12,8 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/firmaflow/firmaflow/internal/devstack"
+	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/signing"
+	"github.com/firmaflow/firmaflow/simulators/autosignsim"
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 	"github.com/firmaflow/firmaflow/starter/processes"
 )
@@ -102,4 +104,87 @@ func TestContractualisSeedPayloadsReachState(t *testing.T) {
 	_, err = processes.Cancel(ctx, stack.Client, in.ProcessID, "seed test done")
 	require.NoError(t, err)
 	require.Equal(t, signing.StatusCancelled, wait().Status)
+}
+
+func TestAutosignCompletesAndEndsAsTheProviderSays(t *testing.T) {
+	_, wait := startOn(t, autosign.Name, autosignsim.ScenarioSign, fastPolicy)
+	res := wait()
+	require.Equal(t, signing.StatusCompleted, res.Status)
+	view, ok := stack.Autosign.Process(res.ProviderRef)
+	require.True(t, ok)
+	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
+	require.Equal(t, 1, view.Counts.Downloads)
+
+	_, wait = startOn(t, autosign.Name, autosignsim.ScenarioReject, fastPolicy)
+	res = wait()
+	require.Equal(t, signing.StatusRejected, res.Status)
+	require.Equal(t, autosignsim.RejectReason, res.Reason)
+
+	// Autosign cannot renew: an expiry ends the process, with the reason.
+	_, wait = startOn(t, autosign.Name, autosignsim.ScenarioExpire, fastPolicy)
+	res = wait()
+	require.Equal(t, signing.StatusExpired, res.Status)
+	require.Contains(t, res.Reason, "not supported")
+}
+
+// TestAutosignSeedPayloadsReachState posts Autosign's own sample payloads
+// (transaction id swapped for the running process's) to the bridge and
+// checks each one's effect on the workflow's state.
+func TestAutosignSeedPayloadsReachState(t *testing.T) {
+	ctx := context.Background()
+	post := func(name, ref string) {
+		b, err := os.ReadFile(filepath.Join("..", "providers", "autosign", "testdata", "webhooks", name+".json"))
+		require.NoError(t, err)
+		for _, seedRef := range []string{"clsowe02i00053ol94bo3wl1q", "clsoxls930005exxdrxiuc5to", "clsowfhnx000c3ol9gtwp3wcl", "clsoy7hh70005bt77pasujcpy"} {
+			b = bytes.ReplaceAll(b, []byte(seedRef), []byte(ref))
+		}
+		resp, err := http.Post(stack.BridgeURL+"/webhooks/autosign?token="+devstack.DevAutosignSecret, "application/json", bytes.NewReader(b))
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, name)
+	}
+	start := func() (signing.Input, func() signing.Result, signing.State) {
+		in, wait := startOn(t, autosign.Name, autosignsim.ScenarioManual, fastPolicy)
+		var st signing.State
+		require.Eventually(t, func() bool {
+			st, _ = processes.State(ctx, stack.Client, in.ProcessID)
+			return st.ProviderRef != "" && st.Status == signing.StatusAwaitingSignatures
+		}, 30*time.Second, 20*time.Millisecond)
+		return in, wait, st
+	}
+	hasEvent := func(id string, typ signing.EventType) func() bool {
+		return func() bool {
+			st, _ := processes.State(ctx, stack.Client, id)
+			for _, e := range st.Events {
+				if e.Type == typ {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	in, wait, st := start()
+	for name, typ := range map[string]signing.EventType{"transaction_created": signing.EventCreated, "transaction_started": signing.EventStarted, "recipient_submitted": signing.EventSignerSigned} {
+		post(name, st.ProviderRef)
+		require.Eventually(t, hasEvent(in.ProcessID, typ), 10*time.Second, 20*time.Millisecond, name)
+	}
+	post("transaction_cancelled", st.ProviderRef)
+	res := wait()
+	require.Equal(t, signing.StatusCancelled, res.Status)
+	require.Equal(t, "Campos incorrectos en el documento", res.Reason)
+
+	for name, want := range map[string]signing.Status{"transaction_rejected": signing.StatusRejected, "transaction_expired": signing.StatusExpired} {
+		_, wait, st := start()
+		post(name, st.ProviderRef)
+		require.Equal(t, want, wait().Status, name)
+	}
+	// The completion sample names a sealed document the simulator does not
+	// hold (404): the process fails, saying the fetch failed.
+	_, wait, st = start()
+	post("transaction_completed", st.ProviderRef)
+	err := stack.Client.GetWorkflow(ctx, signing.WorkflowID(st.ProcessID), "").Get(ctx, nil)
+	require.ErrorContains(t, err, "fetch")
+	final, err := processes.State(ctx, stack.Client, st.ProcessID)
+	require.NoError(t, err)
+	require.Equal(t, signing.StatusFailed, final.Status)
 }

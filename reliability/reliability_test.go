@@ -26,9 +26,11 @@ import (
 	"github.com/firmaflow/firmaflow/internal/devserver"
 	"github.com/firmaflow/firmaflow/internal/devstack"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
+	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
+	"github.com/firmaflow/firmaflow/simulators/autosignsim"
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 	"github.com/firmaflow/firmaflow/simulators/simkit"
 	"github.com/firmaflow/firmaflow/starter/processes"
@@ -55,6 +57,8 @@ var cases = []kase{
 	{provider: arqsign.Name, scenario: arqsignsim.ScenarioManual, status: signing.StatusCancelled, cancels: 1, userCancel: true},
 	{provider: contractualis.Name, scenario: contractualissim.ScenarioSign, status: signing.StatusCompleted, documents: 4},
 	{provider: contractualis.Name, scenario: contractualissim.ScenarioNoTokens, status: signing.StatusCompleted, documents: 4},
+	{provider: autosign.Name, scenario: autosignsim.ScenarioSign, status: signing.StatusCompleted, documents: 1},
+	{provider: autosign.Name, scenario: autosignsim.ScenarioReject, status: signing.StatusRejected},
 }
 
 func env(name string, def int) int {
@@ -229,6 +233,13 @@ var arqsignTypes = map[int]signing.EventType{
 	arqsign.TriggerResent: signing.EventResent, arqsign.TriggerCompleted: signing.EventCompleted,
 }
 
+var autosignTypes = map[string]signing.EventType{
+	"transaction_created": signing.EventCreated, "transaction_started": signing.EventStarted,
+	"recipient_submitted": signing.EventSignerSigned, "transaction_rejected": signing.EventRejected,
+	"transaction_cancelled": signing.EventCancelled, "transaction_expired": signing.EventExpired,
+	"transaction_completed": signing.EventCompleted,
+}
+
 var contractualisTypes = map[string]signing.EventType{
 	contractualis.EventSigned: signing.EventSignerSigned, contractualis.EventSended: signing.EventSealing,
 	contractualis.EventCompleted: signing.EventCompleted, contractualis.EventNoTokens: signing.EventAwaitingTokens,
@@ -268,6 +279,13 @@ func check(t *testing.T, stack *devstack.Stack, runs []*run, elapsed time.Durati
 				delivered = append(delivered, arqsignTypes[tr])
 			}
 			resends, renewals, cancels, downloads = v.Counts.Resends, v.Counts.Renewals, v.Counts.Cancels, v.Counts.Downloads
+			rep.refusedWebhooks += v.Counts.WebhooksRefused
+		case autosign.Name:
+			v, _ := stack.Autosign.Process(r.res.ProviderRef)
+			for _, ev := range v.Webhooks {
+				delivered = append(delivered, autosignTypes[ev])
+			}
+			cancels, downloads = v.Counts.Cancels, v.Counts.Downloads
 			rep.refusedWebhooks += v.Counts.WebhooksRefused
 		case contractualis.Name:
 			v, _ := stack.Contractualis.Process(r.res.ProviderRef)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
+	"github.com/firmaflow/firmaflow/simulators/autosignsim"
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 )
 
@@ -49,6 +50,15 @@ func main() {
 			APIKey: os.Getenv("CONTRACTUALIS_API_KEY"), Email: os.Getenv("CONTRACTUALIS_EMAIL"), Password: os.Getenv("CONTRACTUALIS_PASSWORD"),
 			WebhookURL: *webhookURL, WebhookSecret: os.Getenv("CONTRACTUALIS_WEBHOOK_SECRET"),
 			DefaultScenario: *scenario, StepDelay: *step, Logger: log,
+		})
+		defer sim.Close()
+		handler = sim.Handler()
+	case "autosign":
+		// Autosign posts each transaction's events to its notification_endpoint,
+		// which the worker sets; -webhook-url is not used.
+		sim := autosignsim.New(autosignsim.Options{
+			ClientID: os.Getenv("AUTOSIGN_CLIENT_ID"), ClientSecret: os.Getenv("AUTOSIGN_CLIENT_SECRET"),
+			RefreshToken: os.Getenv("AUTOSIGN_REFRESH_TOKEN"), DefaultScenario: *scenario, StepDelay: *step, Logger: log,
 		})
 		defer sim.Close()
 		handler = sim.Handler()

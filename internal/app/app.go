@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -25,6 +26,7 @@ import (
 	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
+	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/telemetry"
@@ -110,6 +112,22 @@ func Providers(cfg config.Config, log *slog.Logger) (*providers.Registry, map[st
 		secrets[contractualis.Name] = c.WebhookSecret
 		if c.WebhookSecret == "" {
 			log.Warn("CONTRACTUALIS_WEBHOOK_SECRET is empty: the bridge refuses all Contractualis webhooks")
+		}
+	}
+	if c := cfg.Autosign; c.Enabled {
+		client, err := autosign.New(autosign.Options{
+			BaseURL: c.BaseURL, ClientID: c.ClientID, ClientSecret: c.ClientSecret, RefreshToken: c.RefreshToken,
+			WebhookURL: cfg.Bridge.PublicURL + "/webhooks/" + autosign.Name + "?token=" + url.QueryEscape(c.WebhookSecret),
+			SenderName: c.SenderName, SenderEmail: c.SenderEmail, DownloadHosts: c.DownloadHosts,
+			AllowPrivateDownloads: cfg.Downloads.AllowPrivate,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		reg.Register(client, client)
+		secrets[autosign.Name] = c.WebhookSecret
+		if c.WebhookSecret == "" {
+			log.Warn("AUTOSIGN_WEBHOOK_SECRET is empty: the bridge refuses all Autosign webhooks")
 		}
 	}
 	return reg, secrets, nil

@@ -26,8 +26,10 @@ import (
 	"github.com/firmaflow/firmaflow/internal/app"
 	"github.com/firmaflow/firmaflow/internal/devserver"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
+	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
+	"github.com/firmaflow/firmaflow/simulators/autosignsim"
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 	"github.com/firmaflow/firmaflow/simulators/simkit"
 )
@@ -70,6 +72,7 @@ type Stack struct {
 	// One simulator per provider, and the URL each listens on.
 	ArqSIGN       *arqsignsim.Simulator
 	Contractualis *contractualissim.Simulator
+	Autosign      *autosignsim.Simulator
 	SimURLs       map[string]string
 
 	worker  worker.Worker
@@ -84,6 +87,7 @@ type Stack struct {
 const (
 	DevArqSIGNSecret       = "dev-arqsign-hmac-secret"
 	DevContractualisSecret = "dev-contractualis-webhook-token"
+	DevAutosignSecret      = "dev-autosign-webhook-token"
 	DevAPIToken            = "dev-api-token"
 )
 
@@ -121,7 +125,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	s.BridgeURL = "http://" + bridgeLn.Addr().String()
 	s.SimURLs = map[string]string{}
 	simLns := map[string]net.Listener{}
-	for _, name := range []string{arqsign.Name, contractualis.Name} {
+	for _, name := range []string{arqsign.Name, contractualis.Name, autosign.Name} {
 		ln, err := listen(opts.SimulatorAddrs[name])
 		if err != nil {
 			return nil, err
@@ -152,6 +156,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		Password: "dev-password", WebhookSecret: DevContractualisSecret,
 		DownloadHosts: []string{simLns[contractualis.Name].Addr().String()},
 	}
+	cfg.Autosign = config.Autosign{
+		Enabled: true, BaseURL: s.SimURLs[autosign.Name], ClientID: "dev-client", ClientSecret: "dev-client-secret",
+		RefreshToken: "dev-refresh-token", SenderName: "firmaflow dev", SenderEmail: "dev@firmaflow.test",
+		WebhookSecret: DevAutosignSecret, DownloadHosts: []string{simLns[autosign.Name].Addr().String()},
+	}
 	s.Config = cfg
 
 	s.ArqSIGN = arqsignsim.New(arqsignsim.Options{
@@ -168,6 +177,12 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	})
 	s.closers = append(s.closers, s.Contractualis.Close)
 	s.serve(simLns[contractualis.Name], s.Contractualis.Handler())
+	s.Autosign = autosignsim.New(autosignsim.Options{
+		ClientID: cfg.Autosign.ClientID, ClientSecret: cfg.Autosign.ClientSecret, RefreshToken: cfg.Autosign.RefreshToken,
+		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(autosign.Name), Faults: opts.SimFaults,
+	})
+	s.closers = append(s.closers, s.Autosign.Close)
+	s.serve(simLns[autosign.Name], s.Autosign.Handler())
 
 	if s.Client, err = app.Dial(ctx, cfg, log.With("component", "temporal-client")); err != nil {
 		return nil, err
@@ -250,6 +265,11 @@ func (s *Stack) WorkerEnv() []string {
 		"CONTRACTUALIS_EMAIL": c.Contractualis.Email, "CONTRACTUALIS_PASSWORD": c.Contractualis.Password,
 		"CONTRACTUALIS_WEBHOOK_SECRET": c.Contractualis.WebhookSecret,
 		"CONTRACTUALIS_DOWNLOAD_HOSTS": strings.Join(c.Contractualis.DownloadHosts, ","),
+		"AUTOSIGN_BASE_URL":            c.Autosign.BaseURL, "AUTOSIGN_CLIENT_ID": c.Autosign.ClientID,
+		"AUTOSIGN_CLIENT_SECRET": c.Autosign.ClientSecret, "AUTOSIGN_REFRESH_TOKEN": c.Autosign.RefreshToken,
+		"AUTOSIGN_SENDER_NAME": c.Autosign.SenderName, "AUTOSIGN_SENDER_EMAIL": c.Autosign.SenderEmail,
+		"AUTOSIGN_WEBHOOK_SECRET": c.Autosign.WebhookSecret, "FIRMAFLOW_BRIDGE_PUBLIC_URL": c.Bridge.PublicURL,
+		"AUTOSIGN_DOWNLOAD_HOSTS": strings.Join(c.Autosign.DownloadHosts, ","),
 	}
 	env := make([]string, 0, len(kv))
 	for k, v := range kv {
