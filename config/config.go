@@ -25,6 +25,7 @@ type Config struct {
 	ArqSIGN       ArqSIGN
 	Contractualis Contractualis
 	Autosign      Autosign
+	CelloSign     CelloSign
 	Telemetry     Telemetry
 	Log           Log
 }
@@ -68,7 +69,10 @@ type Bridge struct {
 	// PublicURL is how providers reach the bridge (used to build webhook URLs).
 	PublicURL string `env:"FIRMAFLOW_BRIDGE_PUBLIC_URL, default=http://localhost:8080"`
 	// MaxBodyBytes caps a webhook body; larger bodies get 413.
-	MaxBodyBytes int64 `env:"FIRMAFLOW_BRIDGE_MAX_BODY_BYTES, default=33554432"`
+	MaxBodyBytes int64 `env:"FIRMAFLOW_BRIDGE_MAX_BODY_BYTES, default=134217728"`
+	// MaxSignedBodyBytes caps bodies that must be read whole before they
+	// can be verified (HMAC-signed webhooks: ArqSIGN).
+	MaxSignedBodyBytes int64 `env:"FIRMAFLOW_BRIDGE_MAX_SIGNED_BODY_BYTES, default=33554432"`
 	// ClaimWindow is how long an event whose signing process is not found
 	// yet is looked after quickly (in an EventInbox workflow) before it is
 	// marked unclaimed for operators.
@@ -127,6 +131,22 @@ type Autosign struct {
 	// WebhookSecret is the token every transaction's notification_endpoint carries.
 	WebhookSecret string   `env:"AUTOSIGN_WEBHOOK_SECRET"`
 	DownloadHosts []string `env:"AUTOSIGN_DOWNLOAD_HOSTS"`
+}
+
+// CelloSign configures the CelloSign provider.
+type CelloSign struct {
+	Enabled bool   `env:"CELLOSIGN_ENABLED, default=true"`
+	BaseURL string `env:"CELLOSIGN_BASE_URL, default=https://app.cellosign.com/api/v3"`
+	// Token and Project authenticate ("Authorization: Token …" and the projectName).
+	Token   string `env:"CELLOSIGN_TOKEN"`
+	Project string `env:"CELLOSIGN_PROJECT"`
+	// WebhookSecret is the token the archive webhook presents
+	// (X-Firmaflow-Token header or ?token= in its URL).
+	WebhookSecret string   `env:"CELLOSIGN_WEBHOOK_SECRET"`
+	DownloadHosts []string `env:"CELLOSIGN_DOWNLOAD_HOSTS"`
+	// ArchiveOnlyStart makes archives of processes firmaflow did not send
+	// start an archive-only SigningProcess, so they land durably too.
+	ArchiveOnlyStart bool `env:"CELLOSIGN_ARCHIVE_ONLY_START, default=false"`
 }
 
 // Telemetry configures OpenTelemetry tracing.

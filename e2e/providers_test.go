@@ -13,11 +13,14 @@ import (
 
 	"github.com/firmaflow/firmaflow/internal/devstack"
 	"github.com/firmaflow/firmaflow/providers/autosign"
+	"github.com/firmaflow/firmaflow/providers/cellosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/simulators/autosignsim"
+	"github.com/firmaflow/firmaflow/simulators/cellosignsim"
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 	"github.com/firmaflow/firmaflow/starter/processes"
+	"github.com/firmaflow/firmaflow/webhookbridge"
 )
 
 func TestContractualisCompletesWithVerifiedEvidence(t *testing.T) {
@@ -187,4 +190,31 @@ func TestAutosignSeedPayloadsReachState(t *testing.T) {
 	final, err := processes.State(ctx, stack.Client, st.ProcessID)
 	require.NoError(t, err)
 	require.Equal(t, signing.StatusFailed, final.Status)
+}
+
+func TestCelloSignArchiveCompletesTheProcess(t *testing.T) {
+	in, wait := startOn(t, cellosign.Name, cellosignsim.ScenarioSign, fastPolicy)
+	res := wait()
+	require.Equal(t, signing.StatusCompleted, res.Status)
+	require.Equal(t, in.ProcessID, res.ProviderRef, "CelloSign's reference is the process id")
+	view, ok := stack.CelloSign.Process(in.ProcessID)
+	require.True(t, ok)
+	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256, "stored bytes are what the archive carried")
+	require.Len(t, res.Documents, 2, "signed document and the attachment")
+}
+
+// An archive of a process firmaflow never sent starts an archive-only
+// SigningProcess (SignalWithStart), so it lands durably too.
+func TestCelloSignArchiveOfAnOutsideProcessLandsDurably(t *testing.T) {
+	ctx := context.Background()
+	ref := "outside-" + processes.NewProcessID()
+	require.True(t, stack.CelloSign.PostArchive(ctx, ref), "the bridge answered {\"status\":\"0\"}")
+	id := webhookbridge.ArchiveProcessID(cellosign.Name, ref)
+	var res signing.Result
+	require.NoError(t, stack.Client.GetWorkflow(ctx, signing.WorkflowID(id), "").Get(ctx, &res))
+	require.Equal(t, signing.StatusCompleted, res.Status)
+	view, _ := stack.CelloSign.Process(ref)
+	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
+	// The same archive again (CelloSign's redelivery) changes nothing.
+	require.True(t, stack.CelloSign.PostArchive(ctx, ref))
 }

@@ -35,6 +35,8 @@ type Options struct {
 	// Store receives documents that providers push inline.
 	Store        providers.Store
 	MaxBodyBytes int64
+	// MaxSignedBodyBytes caps bodies read whole for signature checks.
+	MaxSignedBodyBytes int64
 	// Ready reports whether the bridge can deliver (Temporal reachable).
 	Ready  func(context.Context) error
 	Logger *slog.Logger
@@ -109,7 +111,11 @@ func (b *Bridge) webhook(c echo.Context) error {
 	var body io.Reader = http.MaxBytesReader(c.Response(), r.Body, b.opts.MaxBodyBytes)
 	secret := b.opts.Secrets[name]
 	if signed, ok := hook.(providers.SignedWebhook); ok {
-		raw, err := io.ReadAll(body)
+		limit := b.opts.MaxSignedBodyBytes
+		if limit <= 0 || limit > b.opts.MaxBodyBytes {
+			limit = b.opts.MaxBodyBytes
+		}
+		raw, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, limit))
 		if tooLarge(err) {
 			log.Warn("webhook refused: body too large", "limit", b.opts.MaxBodyBytes)
 			return b.answer(c, hook, http.StatusRequestEntityTooLarge, errors.New("body too large"))

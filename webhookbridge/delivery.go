@@ -137,11 +137,22 @@ func ArchiveProcessID(provider, ref string) string { return provider + "-archive
 // startArchiveOnly starts (or joins) the archive-only process for ev's
 // provider process and hands it the event in the same call.
 func (d *TemporalDeliverer) startArchiveOnly(ctx context.Context, ev signing.Event) error {
+	// Providers that start archive-only processes echo firmaflow's process
+	// id as their reference, so a process firmaflow sent is found by its
+	// workflow id even before visibility shows it: no archive-only twin.
+	err := d.Client.SignalWorkflow(ctx, signing.WorkflowID(ev.ProviderRef), "", signing.SignalEvent, ev)
+	var notFound *serviceerror.NotFound
+	if err == nil {
+		return nil
+	}
+	if !errors.As(err, &notFound) {
+		return fmt.Errorf("deliver: signal %s: %w", signing.WorkflowID(ev.ProviderRef), err)
+	}
 	in := signing.Input{
 		ProcessID: ArchiveProcessID(ev.Provider, ev.ProviderRef), Provider: ev.Provider,
 		Title: ev.Provider + " archive " + ev.ProviderRef, ArchiveOnly: true, ProviderRef: ev.ProviderRef,
 	}
-	_, err := d.Client.SignalWithStartWorkflow(ctx, signing.WorkflowID(in.ProcessID), signing.SignalEvent, ev,
+	_, err = d.Client.SignalWithStartWorkflow(ctx, signing.WorkflowID(in.ProcessID), signing.SignalEvent, ev,
 		client.StartWorkflowOptions{
 			TaskQueue:                d.TaskQueue,
 			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,

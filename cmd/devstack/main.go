@@ -31,6 +31,7 @@ func main() {
 		"arqsign":       flag.String("arqsign-sim", "127.0.0.1:8091", "ArqSIGN simulator address"),
 		"contractualis": flag.String("contractualis-sim", "127.0.0.1:8092", "Contractualis simulator address"),
 		"autosign":      flag.String("autosign-sim", "127.0.0.1:8093", "Autosign simulator address"),
+		"cellosign":     flag.String("cellosign-sim", "127.0.0.1:8094", "CelloSign simulator address"),
 	}
 	scenario := flag.String("scenario", "sign", "default simulator scenario for processes whose title names none")
 	step := flag.Duration("step", 500*time.Millisecond, "pause between simulated provider steps")

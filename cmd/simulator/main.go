@@ -23,6 +23,7 @@ import (
 
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
 	"github.com/firmaflow/firmaflow/simulators/autosignsim"
+	"github.com/firmaflow/firmaflow/simulators/cellosignsim"
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 )
 
@@ -59,6 +60,14 @@ func main() {
 		sim := autosignsim.New(autosignsim.Options{
 			ClientID: os.Getenv("AUTOSIGN_CLIENT_ID"), ClientSecret: os.Getenv("AUTOSIGN_CLIENT_SECRET"),
 			RefreshToken: os.Getenv("AUTOSIGN_REFRESH_TOKEN"), DefaultScenario: *scenario, StepDelay: *step, Logger: log,
+		})
+		defer sim.Close()
+		handler = sim.Handler()
+	case "cellosign":
+		sim := cellosignsim.New(cellosignsim.Options{
+			Token: os.Getenv("CELLOSIGN_TOKEN"), Project: os.Getenv("CELLOSIGN_PROJECT"),
+			WebhookURL: *webhookURL, WebhookSecret: os.Getenv("CELLOSIGN_WEBHOOK_SECRET"),
+			DefaultScenario: *scenario, StepDelay: *step, Logger: log,
 		})
 		defer sim.Close()
 		handler = sim.Handler()

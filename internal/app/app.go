@@ -27,6 +27,7 @@ import (
 	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
+	"github.com/firmaflow/firmaflow/providers/cellosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/telemetry"
@@ -130,6 +131,18 @@ func Providers(cfg config.Config, log *slog.Logger) (*providers.Registry, map[st
 			log.Warn("AUTOSIGN_WEBHOOK_SECRET is empty: the bridge refuses all Autosign webhooks")
 		}
 	}
+	if c := cfg.CelloSign; c.Enabled {
+		client, err := cellosign.New(cellosign.Options{BaseURL: c.BaseURL, Token: c.Token, Project: c.Project,
+			DownloadHosts: c.DownloadHosts, AllowPrivateDownloads: cfg.Downloads.AllowPrivate})
+		if err != nil {
+			return nil, nil, err
+		}
+		reg.Register(client, client)
+		secrets[cellosign.Name] = c.WebhookSecret
+		if c.WebhookSecret == "" {
+			log.Warn("CELLOSIGN_WEBHOOK_SECRET is empty: the bridge refuses all CelloSign webhooks")
+		}
+	}
 	return reg, secrets, nil
 }
 
@@ -199,9 +212,11 @@ func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secr
 		Providers: reg,
 		Secrets:   secrets,
 		Deliverer: &webhookbridge.TemporalDeliverer{Client: c, Namespace: cfg.Temporal.Namespace, TaskQueue: cfg.Temporal.TaskQueue,
-			HoldUnclaimed: true, ClaimWindow: signing.Duration(cfg.Bridge.ClaimWindow)},
-		Store:        store,
-		MaxBodyBytes: cfg.Bridge.MaxBodyBytes,
+			HoldUnclaimed: true, ClaimWindow: signing.Duration(cfg.Bridge.ClaimWindow),
+			ArchiveOnlyStart: map[string]bool{cellosign.Name: cfg.CelloSign.ArchiveOnlyStart}},
+		MaxSignedBodyBytes: cfg.Bridge.MaxSignedBodyBytes,
+		Store:              store,
+		MaxBodyBytes:       cfg.Bridge.MaxBodyBytes,
 		Ready: func(ctx context.Context) error {
 			_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
 			return err

@@ -27,9 +27,11 @@ import (
 	"github.com/firmaflow/firmaflow/internal/devserver"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
+	"github.com/firmaflow/firmaflow/providers/cellosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
 	"github.com/firmaflow/firmaflow/simulators/autosignsim"
+	"github.com/firmaflow/firmaflow/simulators/cellosignsim"
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 	"github.com/firmaflow/firmaflow/simulators/simkit"
 )
@@ -73,6 +75,7 @@ type Stack struct {
 	ArqSIGN       *arqsignsim.Simulator
 	Contractualis *contractualissim.Simulator
 	Autosign      *autosignsim.Simulator
+	CelloSign     *cellosignsim.Simulator
 	SimURLs       map[string]string
 
 	worker  worker.Worker
@@ -88,6 +91,7 @@ const (
 	DevArqSIGNSecret       = "dev-arqsign-hmac-secret"
 	DevContractualisSecret = "dev-contractualis-webhook-token"
 	DevAutosignSecret      = "dev-autosign-webhook-token"
+	DevCelloSignSecret     = "dev-cellosign-webhook-token"
 	DevAPIToken            = "dev-api-token"
 )
 
@@ -125,7 +129,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	s.BridgeURL = "http://" + bridgeLn.Addr().String()
 	s.SimURLs = map[string]string{}
 	simLns := map[string]net.Listener{}
-	for _, name := range []string{arqsign.Name, contractualis.Name, autosign.Name} {
+	for _, name := range []string{arqsign.Name, contractualis.Name, autosign.Name, cellosign.Name} {
 		ln, err := listen(opts.SimulatorAddrs[name])
 		if err != nil {
 			return nil, err
@@ -161,6 +165,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		RefreshToken: "dev-refresh-token", SenderName: "firmaflow dev", SenderEmail: "dev@firmaflow.test",
 		WebhookSecret: DevAutosignSecret, DownloadHosts: []string{simLns[autosign.Name].Addr().String()},
 	}
+	cfg.CelloSign = config.CelloSign{
+		Enabled: true, BaseURL: s.SimURLs[cellosign.Name], Token: "dev-token", Project: "dev-project",
+		WebhookSecret: DevCelloSignSecret, ArchiveOnlyStart: true,
+		DownloadHosts: []string{simLns[cellosign.Name].Addr().String()},
+	}
 	s.Config = cfg
 
 	s.ArqSIGN = arqsignsim.New(arqsignsim.Options{
@@ -183,6 +192,12 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	})
 	s.closers = append(s.closers, s.Autosign.Close)
 	s.serve(simLns[autosign.Name], s.Autosign.Handler())
+	s.CelloSign = cellosignsim.New(cellosignsim.Options{
+		Token: cfg.CelloSign.Token, Project: cfg.CelloSign.Project, WebhookURL: hook(cellosign.Name), WebhookSecret: DevCelloSignSecret,
+		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(cellosign.Name), Faults: opts.SimFaults,
+	})
+	s.closers = append(s.closers, s.CelloSign.Close)
+	s.serve(simLns[cellosign.Name], s.CelloSign.Handler())
 
 	if s.Client, err = app.Dial(ctx, cfg, log.With("component", "temporal-client")); err != nil {
 		return nil, err
@@ -270,6 +285,8 @@ func (s *Stack) WorkerEnv() []string {
 		"AUTOSIGN_SENDER_NAME": c.Autosign.SenderName, "AUTOSIGN_SENDER_EMAIL": c.Autosign.SenderEmail,
 		"AUTOSIGN_WEBHOOK_SECRET": c.Autosign.WebhookSecret, "FIRMAFLOW_BRIDGE_PUBLIC_URL": c.Bridge.PublicURL,
 		"AUTOSIGN_DOWNLOAD_HOSTS": strings.Join(c.Autosign.DownloadHosts, ","),
+		"CELLOSIGN_BASE_URL":      c.CelloSign.BaseURL, "CELLOSIGN_TOKEN": c.CelloSign.Token, "CELLOSIGN_PROJECT": c.CelloSign.Project,
+		"CELLOSIGN_WEBHOOK_SECRET": c.CelloSign.WebhookSecret,
 	}
 	env := make([]string, 0, len(kv))
 	for k, v := range kv {
