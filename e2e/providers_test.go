@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/firmaflow/firmaflow/internal/devstack"
+	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/cellosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
@@ -217,4 +219,31 @@ func TestCelloSignArchiveOfAnOutsideProcessLandsDurably(t *testing.T) {
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
 	// The same archive again (CelloSign's redelivery) changes nothing.
 	require.True(t, stack.CelloSign.PostArchive(ctx, ref))
+}
+
+// TestDemoInputOnEveryProvider runs examples/arqsign-demo.json with only its
+// provider field changed: the same process completes on all four.
+func TestDemoInputOnEveryProvider(t *testing.T) {
+	ctx := context.Background()
+	raw, err := os.ReadFile(filepath.Join("..", "examples", "arqsign-demo.json"))
+	require.NoError(t, err)
+	pdf, err := os.ReadFile(filepath.Join("..", "examples", "contract.pdf"))
+	require.NoError(t, err)
+	for _, provider := range []string{arqsign.Name, contractualis.Name, autosign.Name, cellosign.Name} {
+		var in signing.Input
+		require.NoError(t, json.Unmarshal(raw, &in))
+		in.Provider, in.ProcessID = provider, "demo-"+provider+"-"+processes.NewProcessID()
+		in.Resend.Backoff = signing.Duration(200 * time.Millisecond)
+		doc, err := stack.Store.Put(ctx, "inbox/"+in.ProcessID+"/contract.pdf", bytes.NewReader(pdf), "application/pdf")
+		require.NoError(t, err)
+		in.Documents[0].Key = doc.Key
+		run, err := processes.Start(ctx, stack.Client, stack.Config.Temporal.TaskQueue, in)
+		require.NoError(t, err)
+		wctx, cancel := context.WithTimeout(ctx, time.Minute)
+		res, err := processes.Result(wctx, run)
+		cancel()
+		require.NoError(t, err, provider)
+		require.Equal(t, signing.StatusCompleted, res.Status, provider)
+		require.NotEmpty(t, res.Documents, provider)
+	}
 }

@@ -27,10 +27,12 @@ import (
 	"github.com/firmaflow/firmaflow/internal/devstack"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
+	"github.com/firmaflow/firmaflow/providers/cellosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
 	"github.com/firmaflow/firmaflow/simulators/autosignsim"
+	"github.com/firmaflow/firmaflow/simulators/cellosignsim"
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 	"github.com/firmaflow/firmaflow/simulators/simkit"
 	"github.com/firmaflow/firmaflow/starter/processes"
@@ -59,6 +61,7 @@ var cases = []kase{
 	{provider: contractualis.Name, scenario: contractualissim.ScenarioNoTokens, status: signing.StatusCompleted, documents: 4},
 	{provider: autosign.Name, scenario: autosignsim.ScenarioSign, status: signing.StatusCompleted, documents: 1},
 	{provider: autosign.Name, scenario: autosignsim.ScenarioReject, status: signing.StatusRejected},
+	{provider: cellosign.Name, scenario: cellosignsim.ScenarioSign, status: signing.StatusCompleted, documents: 2},
 }
 
 func env(name string, def int) int {
@@ -279,6 +282,13 @@ func check(t *testing.T, stack *devstack.Stack, runs []*run, elapsed time.Durati
 				delivered = append(delivered, arqsignTypes[tr])
 			}
 			resends, renewals, cancels, downloads = v.Counts.Resends, v.Counts.Renewals, v.Counts.Cancels, v.Counts.Downloads
+			rep.refusedWebhooks += v.Counts.WebhooksRefused
+		case cellosign.Name:
+			v, _ := stack.CelloSign.Process(r.res.ProviderRef)
+			for range v.ArchivesDelivered {
+				delivered = append(delivered, signing.EventCompleted)
+			}
+			cancels, downloads = v.Counts.Cancels, v.Counts.Downloads
 			rep.refusedWebhooks += v.Counts.WebhooksRefused
 		case autosign.Name:
 			v, _ := stack.Autosign.Process(r.res.ProviderRef)
