@@ -202,3 +202,16 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 	})
 }
+
+func TestSendIsIdempotentByReference(t *testing.T) {
+	c, sim, _ := setup(t, cellosignsim.ScenarioManual, 0)
+	_, err := c.Send(context.Background(), request("proc-3", "Contrato", 1))
+	require.NoError(t, err)
+	first, _ := sim.Process("proc-3")
+	// The activity is retried after a crash: no second session.
+	res, err := c.Send(context.Background(), request("proc-3", "Contrato", 1))
+	require.NoError(t, err)
+	require.Equal(t, "proc-3", res.ProviderRef)
+	again, _ := sim.Process("proc-3")
+	require.Equal(t, first.ID, again.ID)
+}

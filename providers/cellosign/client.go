@@ -63,6 +63,11 @@ func (c *Client) Name() string { return Name }
 // files are streamed into the body as Base64.
 func (c *Client) Send(ctx context.Context, req providers.SendRequest) (providers.SendResult, error) {
 	in := req.Input
+	// A retry after a worker died between CelloSign's answer and the
+	// activity's completion finds the process it already opened.
+	if _, _, err := c.find(ctx, in.ProcessID); err == nil {
+		return providers.SendResult{ProviderRef: in.ProcessID}, nil
+	}
 	head := CreateRequest{Reference: in.ProcessID, Name: in.Title, Message: in.Message}
 	for i, s := range in.Signers {
 		head.Recipients = append(head.Recipients, Recipient{ID: i + 1, Name: s.Name, Email: s.Email, Phone: s.Phone, Order: s.Order})

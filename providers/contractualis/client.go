@@ -203,6 +203,10 @@ func (c *Client) Cancel(ctx context.Context, ref, _ string) error {
 	err := c.call(ctx, "cancel", pathDeleteDraft, jsonBody(DocumentRequest{Email: c.opts.Email, ID: ref}), nil)
 	var apiErr *providers.APIError
 	if errors.As(err, &apiErr) && !apiErr.Retryable() && apiErr.StatusCode != http.StatusUnauthorized {
+		// A retried cancel finds its own earlier deletion: that is success.
+		if st, serr := c.Status(ctx, ref); serr == nil && st == signing.StatusCancelled {
+			return nil
+		}
 		return &providers.APIError{Provider: Name, Op: "cancel", StatusCode: http.StatusConflict,
 			Message: "cannot cancel: the document is no longer a draft (" + apiErr.Message + ")"}
 	}

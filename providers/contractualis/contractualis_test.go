@@ -187,6 +187,7 @@ func TestCancelDraftThenNotAfterSealing(t *testing.T) {
 	res, err := e.client.Send(ctx, request("Contrato"))
 	require.NoError(t, err)
 	require.NoError(t, e.client.Cancel(ctx, res.ProviderRef, "withdrawn"))
+	require.NoError(t, e.client.Cancel(ctx, res.ProviderRef, "withdrawn"), "a retried cancel is not an error")
 	st, _ := e.client.Status(ctx, res.ProviderRef)
 	require.Equal(t, signing.StatusCancelled, st)
 
