@@ -247,12 +247,5 @@ func safeSegment(s string) string {
 // 100 s; the body is informational. (ArqSIGN deactivates a webhook at once
 // on 401, 403 or 404, so those are reserved for requests that are not ArqSIGN's.)
 func (c *Client) Acknowledge(w http.ResponseWriter, err error) {
-	w.Header().Set("Content-Type", "application/json")
-	if err != nil {
-		w.WriteHeader(http.StatusInternalServerError) // the bridge sets the real code
-		json.NewEncoder(w).Encode(map[string]string{"status": "error", "message": err.Error()})
-		return
-	}
-	w.WriteHeader(http.StatusOK)
-	io.WriteString(w, `{"status":"ok"}`+"\n")
+	providers.AcknowledgeJSON(w, err, `{"status":"ok"}`)
 }

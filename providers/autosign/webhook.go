@@ -18,12 +18,9 @@ import (
 // carries a trailing comma, which is tolerated on purpose; any other
 // malformation, an unknown type, or a missing id is an *InvalidPayloadError.
 func (c *Client) Parse(_ context.Context, _ string, _ http.Header, body io.Reader, _ providers.Store) ([]signing.Event, error) {
-	raw, err := io.ReadAll(body)
+	raw, err := providers.ReadBody(Name, body)
 	if err != nil {
-		if _, ok := err.(*http.MaxBytesError); ok {
-			return nil, err
-		}
-		return nil, providers.Invalid(Name, "unreadable body: %v", err)
+		return nil, err
 	}
 	var w Webhook
 	if err := json.Unmarshal(providers.StripTrailingCommas(raw), &w); err != nil {
@@ -81,12 +78,5 @@ func (c *Client) Parse(_ context.Context, _ string, _ http.Header, body io.Reade
 
 // Acknowledge answers 200 with a small JSON body once delivered.
 func (c *Client) Acknowledge(w http.ResponseWriter, err error) {
-	w.Header().Set("Content-Type", "application/json")
-	if err != nil {
-		w.WriteHeader(http.StatusInternalServerError) // the bridge sets the real code
-		json.NewEncoder(w).Encode(map[string]string{"status": "error", "message": err.Error()})
-		return
-	}
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprintln(w, `{"received":true}`)
+	providers.AcknowledgeJSON(w, err, `{"received":true}`)
 }

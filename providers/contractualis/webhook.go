@@ -3,7 +3,6 @@ package contractualis
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -19,12 +18,9 @@ import (
 // not JSON, an unknown event, or a document event without document_id is an
 // *InvalidPayloadError.
 func (c *Client) Parse(_ context.Context, _ string, _ http.Header, body io.Reader, _ providers.Store) ([]signing.Event, error) {
-	raw, err := io.ReadAll(body)
+	raw, err := providers.ReadBody(Name, body)
 	if err != nil {
-		if _, ok := err.(*http.MaxBytesError); ok {
-			return nil, err
-		}
-		return nil, providers.Invalid(Name, "unreadable body: %v", err)
+		return nil, err
 	}
 	var w Webhook
 	if err := json.Unmarshal(providers.StripTrailingCommas(raw), &w); err != nil {
@@ -119,12 +115,5 @@ func isHTTPURL(s string) bool {
 
 // Acknowledge answers 200, as the document asks, when delivered.
 func (c *Client) Acknowledge(w http.ResponseWriter, err error) {
-	w.Header().Set("Content-Type", "application/json")
-	if err != nil {
-		w.WriteHeader(http.StatusInternalServerError) // the bridge sets the real code
-		json.NewEncoder(w).Encode(map[string]string{"status": "error", "message": err.Error()})
-		return
-	}
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprintln(w, `{"status":"ok"}`)
+	providers.AcknowledgeJSON(w, err, `{"status":"ok"}`)
 }

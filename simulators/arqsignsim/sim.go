@@ -122,15 +122,8 @@ type simDoc struct {
 	signed, record []byte
 }
 
-// Counts are what the simulator saw a client do to one process.
-type Counts struct {
-	Resends   int `json:"resends"`
-	Renewals  int `json:"renewals"`
-	Cancels   int `json:"cancels"`
-	Downloads int `json:"downloads"`
-	// WebhooksRefused counts deliveries the bridge answered non-2xx.
-	WebhooksRefused int `json:"webhooks_refused"`
-}
+// Counts are what the simulator saw done to one process.
+type Counts = simkit.Counts
 
 // ProcessView is a process as tests and /sim/processes see it.
 type ProcessView struct {
@@ -273,7 +266,7 @@ func (s *Simulator) send(w http.ResponseWriter, r *http.Request) {
 	for i, d := range p.docs {
 		docs[i] = map[string]any{"id": uuid.NewString(), "ordem": i + 1, "nome": d.name}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"idProcesso": p.id, "documentos": docs})
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"idProcesso": p.id, "documentos": docs})
 }
 
 func newProcess(req arqsign.SendRequest) (*process, string) {
@@ -381,7 +374,7 @@ func (s *Simulator) resend(w http.ResponseWriter, r *http.Request) {
 	case p.resume <- struct{}{}:
 	default:
 	}
-	writeJSON(w, http.StatusOK, pending)
+	simkit.WriteJSON(w, http.StatusOK, pending)
 }
 
 func (s *Simulator) cancel(w http.ResponseWriter, r *http.Request) {
@@ -409,7 +402,7 @@ func (s *Simulator) cancel(w http.ResponseWriter, r *http.Request) {
 		defer s.wg.Done()
 		s.post(p, arqsign.TriggerCancelled, nil)
 	}()
-	writeJSON(w, http.StatusOK, "Documento cancelado com sucesso")
+	simkit.WriteJSON(w, http.StatusOK, "Documento cancelado com sucesso")
 }
 
 func (s *Simulator) status(w http.ResponseWriter, r *http.Request) {
@@ -419,7 +412,7 @@ func (s *Simulator) status(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, arqsign.StatusResponse{NomeProcesso: p.name, Status: statusName(p.status), IDStatus: p.status, Expirado: p.expired})
+	simkit.WriteJSON(w, http.StatusOK, arqsign.StatusResponse{NomeProcesso: p.name, Status: statusName(p.status), IDStatus: p.status, Expirado: p.expired})
 }
 
 // details serves GET /api/v2/processo/{id}: signers and, once complete,
@@ -439,7 +432,7 @@ func (s *Simulator) details(w http.ResponseWriter, r *http.Request) {
 	if p.status == arqsign.StatusCompleted {
 		d.Documentos = wp.Documentos
 	}
-	writeJSON(w, http.StatusOK, d)
+	simkit.WriteJSON(w, http.StatusOK, d)
 }
 
 func (s *Simulator) file(w http.ResponseWriter, r *http.Request) {
@@ -470,7 +463,7 @@ func (s *Simulator) file(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Simulator) list(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.Processes())
+	simkit.WriteJSON(w, http.StatusOK, s.Processes())
 }
 
 func (s *Simulator) view(w http.ResponseWriter, r *http.Request) {
@@ -479,7 +472,7 @@ func (s *Simulator) view(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	simkit.WriteJSON(w, http.StatusOK, v)
 }
 
 // trigger posts one webhook now: POST /sim/processes/{id}/trigger/{1..8}.
@@ -497,7 +490,7 @@ func (s *Simulator) trigger(w http.ResponseWriter, r *http.Request) {
 	s.apply(p, n, p.signers[len(p.signers)-1])
 	s.mu.Unlock()
 	ok := s.post(p, n, p.signers[len(p.signers)-1])
-	writeJSON(w, http.StatusOK, map[string]bool{"delivered": ok})
+	simkit.WriteJSON(w, http.StatusOK, map[string]bool{"delivered": ok})
 }
 
 func statusName(id int) string {
@@ -506,10 +499,4 @@ func statusName(id int) string {
 
 func stamp() string {
 	return time.Now().In(time.FixedZone("BRT", -3*3600)).Format("02/01/2006 15:04:05.000")
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(v)
 }

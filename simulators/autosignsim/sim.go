@@ -87,14 +87,8 @@ type tx struct {
 	delivered                             []string
 }
 
-// Counts are what the simulator saw done to one transaction.
-type Counts struct {
-	Resends         int `json:"resends"`
-	Renewals        int `json:"renewals"`
-	Cancels         int `json:"cancels"`
-	Downloads       int `json:"downloads"`
-	WebhooksRefused int `json:"webhooks_refused"`
-}
+// Counts are what the simulator saw done to one process.
+type Counts = simkit.Counts
 
 // ProcessView is a transaction as tests see it.
 type ProcessView struct {
@@ -205,12 +199,6 @@ func cuid() string {
 	return "c" + hex.EncodeToString(b)
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(v)
-}
-
 func (s *Simulator) refreshToken(w http.ResponseWriter, r *http.Request) {
 	var req autosign.RefreshRequest
 	json.NewDecoder(r.Body).Decode(&req)
@@ -223,7 +211,7 @@ func (s *Simulator) refreshToken(w http.ResponseWriter, r *http.Request) {
 	s.access[tok] = time.Now().Add(s.opts.TokenTTL)
 	s.refresh++
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, autosign.TokenResponse{AccessToken: tok, ExpiresIn: int64(s.opts.TokenTTL / time.Second)})
+	simkit.WriteJSON(w, http.StatusOK, autosign.TokenResponse{AccessToken: tok, ExpiresIn: int64(s.opts.TokenTTL / time.Second)})
 }
 
 func (s *Simulator) auth(next http.HandlerFunc) http.HandlerFunc {
@@ -257,7 +245,7 @@ func (s *Simulator) upload(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.files[token] = b
 	s.mu.Unlock()
-	writeJSON(w, http.StatusCreated, autosign.UploadResponse{Token: token})
+	simkit.WriteJSON(w, http.StatusCreated, autosign.UploadResponse{Token: token})
 }
 
 var scenarioTag = regexp.MustCompile(`\[sim:([a-z-]+)\]`)
@@ -281,7 +269,7 @@ func (s *Simulator) create(w http.ResponseWriter, r *http.Request) {
 		defer s.wg.Done()
 		s.event(t, "transaction_created", map[string]any{"id": t.id, "status": "draft", "created_by": map[string]string{"id": "u1", "email": "dev@autosign.io"}})
 	}()
-	writeJSON(w, http.StatusCreated, autosign.IDResponse{ID: t.id})
+	simkit.WriteJSON(w, http.StatusCreated, autosign.IDResponse{ID: t.id})
 }
 
 // step checks the transaction is a draft and records the step.
@@ -318,7 +306,7 @@ func (s *Simulator) addDocument(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	t.docs = append(t.docs, f)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusCreated, autosign.IDResponse{ID: fmt.Sprintf("%s-d%d", t.id, len(t.docs))})
+	simkit.WriteJSON(w, http.StatusCreated, autosign.IDResponse{ID: fmt.Sprintf("%s-d%d", t.id, len(t.docs))})
 }
 
 func (s *Simulator) useTemplates(w http.ResponseWriter, r *http.Request) {
@@ -340,7 +328,7 @@ func (s *Simulator) useTemplates(w http.ResponseWriter, r *http.Request) {
 		docs = append(docs, map[string]string{"id": fmt.Sprintf("%s-d%d", t.id, len(t.docs))})
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusCreated, map[string]any{"id": t.id, "status": "draft", "documents": docs})
+	simkit.WriteJSON(w, http.StatusCreated, map[string]any{"id": t.id, "status": "draft", "documents": docs})
 }
 
 func (s *Simulator) update(w http.ResponseWriter, r *http.Request) {
@@ -356,7 +344,7 @@ func (s *Simulator) update(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	t.recipients = req.Recipients
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]string{"id": t.id})
+	simkit.WriteJSON(w, http.StatusOK, map[string]string{"id": t.id})
 }
 
 func (s *Simulator) setFields(w http.ResponseWriter, r *http.Request) {
@@ -369,7 +357,7 @@ func (s *Simulator) setFields(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	t.fields = len(req.Fields)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]string{"id": t.id})
+	simkit.WriteJSON(w, http.StatusOK, map[string]string{"id": t.id})
 }
 
 func (s *Simulator) start(w http.ResponseWriter, r *http.Request) {
@@ -389,7 +377,7 @@ func (s *Simulator) start(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.play(t) }()
-	writeJSON(w, http.StatusOK, map[string]string{"id": t.id, "status": "started"})
+	simkit.WriteJSON(w, http.StatusOK, map[string]string{"id": t.id, "status": "started"})
 }
 
 func containsAll(have []string, want ...string) bool {
@@ -413,7 +401,7 @@ func (s *Simulator) detail(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"transaction not found"}`, http.StatusNotFound)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": t.id, "status": t.status, "recipients": t.recipients})
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"id": t.id, "status": t.status, "recipients": t.recipients})
 }
 
 func (s *Simulator) sealedDocument(w http.ResponseWriter, r *http.Request) {
@@ -438,7 +426,7 @@ func (s *Simulator) createWebhook(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.webhooks = append(s.webhooks, req)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusCreated, autosign.IDResponse{ID: cuid()})
+	simkit.WriteJSON(w, http.StatusCreated, autosign.IDResponse{ID: cuid()})
 }
 
 func (s *Simulator) listWebhooks(w http.ResponseWriter, _ *http.Request) {
@@ -448,5 +436,5 @@ func (s *Simulator) listWebhooks(w http.ResponseWriter, _ *http.Request) {
 	for i, h := range s.webhooks {
 		items = append(items, map[string]any{"id": fmt.Sprint(i), "name": h.Name, "events": h.Events, "enabled": true})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "meta": map[string]any{"limit": 100, "current_page": 1}})
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "meta": map[string]any{"limit": 100, "current_page": 1}})
 }

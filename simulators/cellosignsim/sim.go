@@ -73,13 +73,7 @@ type proc struct {
 }
 
 // Counts are what the simulator saw done to one process.
-type Counts struct {
-	Resends         int `json:"resends"`
-	Renewals        int `json:"renewals"`
-	Cancels         int `json:"cancels"`
-	Downloads       int `json:"downloads"`
-	WebhooksRefused int `json:"webhooks_refused"`
-}
+type Counts = simkit.Counts
 
 // ProcessView is a process as tests see it.
 type ProcessView struct {
@@ -184,7 +178,7 @@ func (s *Simulator) create(kind string) http.HandlerFunc {
 			s.wg.Add(1)
 			go func() { defer s.wg.Done(); s.play(p) }()
 		}
-		writeJSON(w, http.StatusCreated, answer)
+		simkit.WriteJSON(w, http.StatusCreated, answer)
 	}
 }
 
@@ -196,7 +190,7 @@ func (s *Simulator) list(kind string) http.HandlerFunc {
 		if p, ok := s.procs[r.URL.Query().Get("reference")]; ok && p.kind == kind {
 			out.Results = append(out.Results, cellosign.Process{ID: p.id, Reference: p.reference, Status: p.status})
 		}
-		writeJSON(w, http.StatusOK, out)
+		simkit.WriteJSON(w, http.StatusOK, out)
 	}
 }
 
@@ -344,12 +338,6 @@ func newID() string {
 	b := make([]byte, 5)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(v)
 }
 
 // SetWebhookURL points the archives at a bridge.

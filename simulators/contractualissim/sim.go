@@ -95,13 +95,9 @@ type document struct {
 
 // Counts are what the simulator saw done to one document.
 type Counts struct {
-	Resends         int `json:"resends"`
-	Renewals        int `json:"renewals"`
-	Cancels         int `json:"cancels"`
-	Downloads       int `json:"downloads"`
-	WebhooksRefused int `json:"webhooks_refused"`
-	TokensSpent     int `json:"tokens_spent"`
-	FinishCalls     int `json:"finish_calls"`
+	simkit.Counts
+	TokensSpent int `json:"tokens_spent"`
+	FinishCalls int `json:"finish_calls"`
 }
 
 // ProcessView is a document as tests and /sim/processes see it.
@@ -153,7 +149,7 @@ func New(opts Options) *Simulator {
 	s.mux.HandleFunc("POST /documents/get-ready-documents", s.auth(s.ready))
 	s.mux.HandleFunc("POST /documents/finish-ready-document", s.auth(s.finish))
 	s.mux.HandleFunc("GET /sim/files/{id}/{kind}", s.file)
-	s.mux.HandleFunc("GET /sim/processes", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, s.Processes()) })
+	s.mux.HandleFunc("GET /sim/processes", func(w http.ResponseWriter, _ *http.Request) { simkit.WriteJSON(w, 200, s.Processes()) })
 	s.mux.HandleFunc("POST /sim/tokens", s.setTokens)
 	s.mux.HandleFunc("POST /sim/sessions/expire", func(w http.ResponseWriter, _ *http.Request) { s.ExpireSessions(); w.WriteHeader(204) })
 	return s
@@ -230,13 +226,7 @@ func reply(w http.ResponseWriter, code int, msg string, fields map[string]any) {
 	for k, v := range fields {
 		body[k] = v
 	}
-	writeJSON(w, http.StatusOK, body) // Contractualis reports errors in status_code
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(v)
+	simkit.WriteJSON(w, http.StatusOK, body) // Contractualis reports errors in status_code
 }
 
 func randomID() string {

@@ -7,6 +7,7 @@ package simkit
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -155,4 +156,22 @@ func deliverOnce(ctx context.Context, client *http.Client, d Delivery, final fun
 		backoff = min(backoff*2, 2*time.Second)
 	}
 	return res
+}
+
+// Counts are what a simulator saw a client do to one process: the
+// reliability test reads them to prove nothing happened twice.
+type Counts struct {
+	Resends   int `json:"resends"`
+	Renewals  int `json:"renewals"`
+	Cancels   int `json:"cancels"`
+	Downloads int `json:"downloads"`
+	// WebhooksRefused counts deliveries the bridge answered non-2xx.
+	WebhooksRefused int `json:"webhooks_refused"`
+}
+
+// WriteJSON answers with a JSON body.
+func WriteJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
 }
