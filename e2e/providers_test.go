@@ -247,3 +247,43 @@ func TestDemoInputOnEveryProvider(t *testing.T) {
 		require.NotEmpty(t, res.Documents, provider)
 	}
 }
+
+// TestCelloSignSeedArchiveThroughTheBridge posts the seed's sample archive:
+// verbatim (its "BASE64 file content" placeholders are not Base64) it is
+// refused with CelloSign's error answer and no effect; with real content
+// and a running process's reference it completes that process.
+func TestCelloSignSeedArchiveThroughTheBridge(t *testing.T) {
+	ctx := context.Background()
+	in, wait := startOn(t, cellosign.Name, cellosignsim.ScenarioManual, fastPolicy)
+	require.Eventually(t, func() bool {
+		st, err := processes.State(ctx, stack.Client, in.ProcessID)
+		return err == nil && st.Status == signing.StatusAwaitingSignatures
+	}, 30*time.Second, 20*time.Millisecond)
+	post := func(file string) (*http.Response, map[string]any) {
+		b, err := os.ReadFile(filepath.Join("..", "providers", "cellosign", "testdata", "webhooks", file))
+		require.NoError(t, err)
+		b = bytes.ReplaceAll(b, []byte("f51c66ba-d33a-4c59-b63a-aa270383fb9e"), []byte(in.ProcessID))
+		req, _ := http.NewRequest(http.MethodPost, stack.BridgeURL+"/webhooks/cellosign", bytes.NewReader(b))
+		req.Header.Set("X-Firmaflow-Token", devstack.DevCelloSignSecret)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var ans map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&ans))
+		return resp, ans
+	}
+	resp, ans := post("archive-seed.json")
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Equal(t, "-1", ans["status"])
+	require.NotEmpty(t, ans["errordesc"])
+	st, err := processes.State(ctx, stack.Client, in.ProcessID)
+	require.NoError(t, err)
+	require.Equal(t, signing.StatusAwaitingSignatures, st.Status)
+
+	resp, ans = post("archive-valid.json")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "0", ans["status"])
+	res := wait()
+	require.Equal(t, signing.StatusCompleted, res.Status)
+	require.Equal(t, "SIGNEDDOCUMENT.pdf", res.Documents[0].Name)
+}
