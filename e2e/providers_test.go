@@ -210,7 +210,9 @@ func TestCelloSignArchiveCompletesTheProcess(t *testing.T) {
 func TestCelloSignArchiveOfAnOutsideProcessLandsDurably(t *testing.T) {
 	ctx := context.Background()
 	ref := "outside-" + processes.NewProcessID()
-	require.True(t, stack.CelloSign.PostArchive(ctx, ref), "the bridge answered {\"status\":\"0\"}")
+	ok, err := stack.CelloSign.PostArchive(ctx, ref)
+	require.NoError(t, err)
+	require.True(t, ok, "the bridge answered {\"status\":\"0\"}")
 	id := webhookbridge.ArchiveProcessID(cellosign.Name, ref)
 	var res signing.Result
 	require.NoError(t, stack.Client.GetWorkflow(ctx, signing.WorkflowID(id), "").Get(ctx, &res))
@@ -218,7 +220,9 @@ func TestCelloSignArchiveOfAnOutsideProcessLandsDurably(t *testing.T) {
 	view, _ := stack.CelloSign.Process(ref)
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
 	// The same archive again (CelloSign's redelivery) changes nothing.
-	require.True(t, stack.CelloSign.PostArchive(ctx, ref))
+	ok, err = stack.CelloSign.PostArchive(ctx, ref)
+	require.NoError(t, err)
+	require.True(t, ok)
 }
 
 // TestDemoInputOnEveryProvider runs examples/arqsign-demo.json with only its

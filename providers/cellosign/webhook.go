@@ -4,90 +4,110 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/signing"
 )
 
-// Parse reads an archive webhook, streaming its files into the store: the
-// signal carries references only, whatever the size of the archive.
+// Parse reads an archive webhook (WHP_ARCHIVE), streaming its Base64 files
+// into the store (see archive.go): the event carries references only,
+// whatever the size of the archive. The subpath and headers are not used
+// (the bridge checks the shared token).
 func (c *Client) Parse(ctx context.Context, _ string, _ http.Header, body io.Reader, store providers.Store) ([]signing.Event, error) {
 	if store == nil {
 		return nil, errors.New("cellosign: no document store for the archive's files")
 	}
-	skeleton, blobs, err := divert(ctx, body, store, "webhooks/cellosign/"+uuid.NewString())
-	if errors.Is(err, errTooLarge) {
-		return nil, providers.Invalid(Name, "%v", err)
-	}
+	skeleton, files, err := readArchive(ctx, body, store)
 	if err != nil {
 		return nil, err
 	}
 	var a Archive
 	if err := json.Unmarshal(skeleton, &a); err != nil {
-		return nil, providers.Invalid(Name, "body is not JSON: %v", err)
+		return nil, providers.Invalid(Name, "body is not a JSON archive: %v", err)
 	}
-	if a.Event.Type != archiveEventType {
-		return nil, providers.Invalid(Name, "event type %q is not %s", a.Event.Type, archiveEventType)
+	return archiveEvent(a, files)
+}
+
+// archiveEvent validates a decoded archive and builds its completion event.
+func archiveEvent(a Archive, files streamed) ([]signing.Event, error) {
+	if a.Event.Type != EventArchive {
+		return nil, providers.Invalid(Name, "event type %q is not %s", a.Event.Type, EventArchive)
 	}
 	if strings.TrimSpace(a.Reference) == "" {
 		return nil, providers.Invalid(Name, "archive without reference")
 	}
-	if a.SignedDocument == nil {
-		return nil, providers.Invalid(Name, "archive without signed_document")
+	if a.SignedDocument == nil || files.signed == nil {
+		return nil, providers.Invalid(Name, "archive without signed_document content")
 	}
-	blob := func(f ArchiveFile) (signing.StoredDocument, error) {
-		i, err := strconv.Atoi(strings.TrimPrefix(f.Content, blobRef))
-		if !strings.HasPrefix(f.Content, blobRef) || err != nil || i < 0 || i >= len(blobs) {
-			return signing.StoredDocument{}, providers.Invalid(Name, "file %q has no Base64 content", f.Filename)
-		}
-		return blobs[i], nil
-	}
-	ev := signing.Event{Provider: Name, ProviderRef: a.Reference, Type: signing.EventCompleted}
-	if t, err := time.Parse("2006-01-02T15:04:05.999999", a.Event.Timestamp); err == nil {
-		ev.OccurredAt = t.UTC()
-	}
+	ev := signing.Event{Provider: Name, ProviderRef: a.Reference, Type: signing.EventCompleted, OccurredAt: parseTime(a.Event.Timestamp)}
 	// A redelivered archive repeats reference, type and timestamp.
-	ev.Key = signing.HashKey(Name, []byte(a.Reference+"\x1f"+a.Event.Type+"\x1f"+a.Event.Timestamp))
-	add := func(kind signing.DocumentKind, f ArchiveFile, def string) error {
-		stored, err := blob(f)
-		if err != nil {
-			return err
-		}
-		name := f.Filename
+	ev.Key = signing.HashKey(Name, []byte(a.Reference+a.Event.Type+a.Event.Timestamp))
+	add := func(kind signing.DocumentKind, f ArchiveFile, stored signing.StoredDocument, def string) {
+		name := strings.TrimSpace(f.Filename)
 		if name == "" {
 			name = def
 		}
-		ev.Documents = append(ev.Documents, signing.EventDocument{Kind: kind, Name: name, StoredKey: stored.Key, ContentType: f.Mimetype})
-		return nil
-	}
-	if err := add(signing.KindSigned, *a.SignedDocument, "signed.pdf"); err != nil {
-		return nil, err
-	}
-	for i, f := range a.Attachments {
-		if err := add(signing.KindAttachment, f, "attachment-"+strconv.Itoa(i)); err != nil {
-			return nil, err
+		ct := f.Mimetype
+		if ct == "" && kind == signing.KindSigned {
+			ct = "application/pdf"
 		}
+		ev.Documents = append(ev.Documents, signing.EventDocument{Kind: kind, Name: name, StoredKey: stored.Key, ContentType: ct})
+	}
+	add(signing.KindSigned, *a.SignedDocument, *files.signed, "signed.pdf")
+	for i, f := range a.Attachments {
+		stored, ok := files.attachments[i]
+		if !ok || f == nil {
+			return nil, providers.Invalid(Name, "attachments[%d] has no Base64 content", i)
+		}
+		add(signing.KindAttachment, *f, stored, "attachment-"+strconv.Itoa(i+1))
 	}
 	return []signing.Event{ev}, nil
 }
 
-// Acknowledge answers as CelloSign's archive documentation asks. The
-// reference echoes nothing firmaflow-internal: CelloSign gets back its own
-// status convention, "0" or "-1" with the reason.
+// parseTime reads event.timestamp: ISO 8601, microseconds, no zone in the
+// sample (taken as UTC); a zone, when present, is honoured.
+func parseTime(s string) time.Time {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// Acknowledge answers as CelloSign's archive documentation asks:
+// {"status":"0","document":{"reference","public_link"},"errordesc":""} on
+// success, {"status":"-1","document":null,"errordesc":…} otherwise. The
+// bridge sets the HTTP status code. Acknowledge is not told which archive
+// it answers, so document.reference and public_link are empty strings (the
+// docs make both optional: "you may response with reference or/and a url").
 func (c *Client) Acknowledge(w http.ResponseWriter, err error) {
 	w.Header().Set("Content-Type", "application/json")
 	if err != nil {
-		w.WriteHeader(http.StatusInternalServerError) // the bridge sets the real code
-		json.NewEncoder(w).Encode(Answer{Status: "-1", ErrorDesc: err.Error()})
+		w.WriteHeader(http.StatusInternalServerError)
+		json.NewEncoder(w).Encode(Answer{Status: AnswerError, ErrorDesc: errorDesc(err)})
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-	json.NewEncoder(w).Encode(Answer{Status: "0", Document: &AnswerDocument{Reference: "firmaflow", PublicLink: ""}})
+	json.NewEncoder(w).Encode(Answer{Status: AnswerOK, Document: &AnswerDocument{}})
+}
+
+// errorDesc is the reason CelloSign shows and alerts on.
+func errorDesc(err error) string {
+	var invalid *providers.InvalidPayloadError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &invalid):
+		return "invalid archive: " + invalid.Reason
+	case errors.As(err, &tooBig):
+		return fmt.Sprintf("archive exceeds %d bytes", tooBig.Limit)
+	}
+	return err.Error()
 }

@@ -1,11 +1,22 @@
-// Package cellosignsim is an in-memory CelloSign: sessions and workflows
-// (create, look up by reference, delete) and the archive webhook
-// (WHP_ARCHIVE) posted when every recipient has submitted, with the signed
-// PDF and attachments as Base64, and the shared secret in X-Firmaflow-Token.
+// Package cellosignsim is an in-memory CelloSign: it serves the REST API v3
+// calls firmaflow makes (sessions for one recipient, workflows for several:
+// create, look up by reference, delete) and posts the archive webhook
+// (WHP_ARCHIVE) when every recipient has submitted, with the signed PDF and
+// an attachment as Base64 and the shared secret in X-Firmaflow-Token,
+// redelivering until the bridge answers 200 with {"status":"0"}.
 //
-// Scenarios, from "[sim:NAME]" in the process name or the default:
-// sign, manual, and large (a signed PDF of LargeSize bytes, written to the
-// webhook as a stream). PostArchive archives a process firmaflow never sent.
+// A process's scenario is named in its name as "[sim:NAME]"; otherwise the
+// simulator's default applies. Scenarios:
+//
+//	sign    each recipient submits in turn, then the archive is posted
+//	cancel  the sender deletes the process in CelloSign's app (no webhook)
+//	manual  nothing happens until POST /sim/processes/{reference}/submit
+//	large   like sign, with a signed PDF of LargeSize bytes (default 40 MiB),
+//	        streamed into the webhook body, never held whole
+//
+// PostArchive (and POST /sim/archive/{reference}) posts an archive for a
+// process started outside firmaflow. The wire format is package cellosign's.
+// The API is served both at the root and under /api/v3.
 package cellosignsim
 
 import (
@@ -16,11 +27,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
+	"sort"
 	"sync"
 	"time"
 
@@ -31,22 +44,40 @@ import (
 // Scenario names.
 const (
 	ScenarioSign   = "sign"
+	ScenarioCancel = "cancel"
 	ScenarioManual = "manual"
 	ScenarioLarge  = "large"
 )
 
+// DefaultLargeSize is the large scenario's signed PDF size.
+const DefaultLargeSize = 40 << 20
+
+// TokenHeader carries WebhookSecret on every archive.
+const TokenHeader = "X-Firmaflow-Token"
+
 // Options configure a Simulator.
 type Options struct {
-	Token, Project   string
-	WebhookURL       string
-	WebhookSecret    string
-	DefaultScenario  string
-	StepDelay        time.Duration
-	LargeSize        int // bytes of the large scenario's PDF (default 40 MiB)
+	// Token and Project, when set, are required on API calls
+	// (Authorization: Token …, ?projectName=…).
+	Token   string
+	Project string
+	// WebhookURL is where archives go (the bridge's /webhooks/cellosign);
+	// WebhookSecret is sent as X-Firmaflow-Token.
+	WebhookURL    string
+	WebhookSecret string
+	// DefaultScenario applies to processes whose name names none.
+	DefaultScenario string
+	// StepDelay is the pause before each recipient submits (default 50ms).
+	StepDelay time.Duration
+	// DeliveryAttempts bounds archive redeliveries (default 20), spaced by
+	// RetryBackoff doubling up to 2s (default 100ms).
 	DeliveryAttempts int
 	RetryBackoff     time.Duration
-	Faults           simkit.Faults
-	Logger           *slog.Logger
+	// LargeSize is the large scenario's signed PDF size (default 40 MiB).
+	LargeSize int64
+	// Faults inject API failures and duplicated archives (not for large ones).
+	Faults simkit.Faults
+	Logger *slog.Logger
 }
 
 // Simulator is an in-memory CelloSign.
@@ -65,38 +96,50 @@ type Simulator struct {
 
 type proc struct {
 	id, reference, name, scenario, kind, status string
+	outside                                     bool
 	recipients                                  []cellosign.Recipient
+	submitted                                   int
 	pdf                                         []byte
+	timestamp                                   string // of the archive, fixed once submitted
 	counts                                      Counts
 	delivered                                   int
 	signedSHA                                   string
+	submit                                      chan struct{}
 }
 
 // Counts are what the simulator saw done to one process.
 type Counts = simkit.Counts
 
-// ProcessView is a process as tests see it.
+// ProcessView is a process as tests and /sim/processes see it.
 type ProcessView struct {
-	ID, Reference, Kind, Status string
-	Recipients                  int
-	Counts                      Counts
-	ArchivesDelivered           int
-	SignedSHA256                []string
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Scenario   string `json:"scenario"`
+	Status     string `json:"status"`
+	Reference  string `json:"reference"`
+	Kind       string `json:"kind"` // "sessions" or "workflows"
+	Recipients int    `json:"recipients"`
+	Submitted  int    `json:"submitted"`
+	Counts     Counts `json:"counts"`
+	// ArchivesDelivered counts archives the bridge accepted.
+	ArchivesDelivered int `json:"archives_delivered"`
+	// SignedSHA256 is the SHA-256 of the signed PDF the archive carries.
+	SignedSHA256 []string `json:"signed_sha256"`
 }
 
-// New returns a simulator.
+// New returns a simulator; call Close to stop its scenarios.
 func New(opts Options) *Simulator {
 	if opts.StepDelay <= 0 {
 		opts.StepDelay = 50 * time.Millisecond
-	}
-	if opts.LargeSize <= 0 {
-		opts.LargeSize = 40 << 20
 	}
 	if opts.DeliveryAttempts <= 0 {
 		opts.DeliveryAttempts = 20
 	}
 	if opts.RetryBackoff <= 0 {
 		opts.RetryBackoff = 100 * time.Millisecond
+	}
+	if opts.LargeSize <= 0 {
+		opts.LargeSize = DefaultLargeSize
 	}
 	if opts.DefaultScenario == "" {
 		opts.DefaultScenario = ScenarioSign
@@ -105,21 +148,42 @@ func New(opts Options) *Simulator {
 		opts.Logger = slog.Default()
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	s := &Simulator{opts: opts, mux: http.NewServeMux(), client: &http.Client{Timeout: 5 * time.Minute},
+	s := &Simulator{opts: opts, mux: http.NewServeMux(), client: &http.Client{Timeout: 10 * time.Minute},
 		faults: simkit.NewInjector(opts.Faults), ctx: ctx, stop: stop, procs: map[string]*proc{}}
+	api := http.NewServeMux()
 	for _, kind := range []string{"sessions", "workflows"} {
-		s.mux.HandleFunc("POST /"+kind, s.auth(s.create(kind)))
-		s.mux.HandleFunc("GET /"+kind, s.auth(s.list(kind)))
-		s.mux.HandleFunc("DELETE /"+kind+"/{id}", s.auth(s.remove))
+		api.HandleFunc("POST /"+kind, s.auth(s.create(kind)))
+		api.HandleFunc("GET /"+kind, s.auth(s.list(kind)))
+		api.HandleFunc("GET /"+kind+"/{id}", s.auth(s.get(kind)))
+		api.HandleFunc("DELETE /"+kind+"/{id}", s.auth(s.remove(kind)))
 	}
+	s.mux.Handle("/api/v3/", http.StripPrefix("/api/v3", api))
+	s.mux.Handle("/sessions", api)
+	s.mux.Handle("/sessions/", api)
+	s.mux.Handle("/workflows", api)
+	s.mux.Handle("/workflows/", api)
+	s.mux.HandleFunc("GET /sim/processes", s.listAll)
+	s.mux.HandleFunc("GET /sim/processes/{ref}", s.view)
+	s.mux.HandleFunc("POST /sim/processes/{ref}/submit", s.submitNow)
+	s.mux.HandleFunc("POST /sim/archive/{ref}", s.archiveOutside)
 	return s
 }
 
-// Handler serves the simulated API under its base (…/api/v3).
+// Handler serves the simulated API (with any injected faults).
 func (s *Simulator) Handler() http.Handler { return s.faults.Middleware(s.mux) }
 
-// Close stops the scenarios.
-func (s *Simulator) Close() { s.stop(); s.wg.Wait() }
+// Close stops running scenarios and waits for them.
+func (s *Simulator) Close() {
+	s.stop()
+	s.wg.Wait()
+}
+
+// SetWebhookURL points the archives at a bridge.
+func (s *Simulator) SetWebhookURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.WebhookURL = u
+}
 
 // Process returns a view of the process with that reference.
 func (s *Simulator) Process(reference string) (ProcessView, bool) {
@@ -129,18 +193,39 @@ func (s *Simulator) Process(reference string) (ProcessView, bool) {
 	if !ok {
 		return ProcessView{}, false
 	}
-	v := ProcessView{ID: p.id, Reference: p.reference, Kind: p.kind, Status: p.status, Recipients: len(p.recipients),
-		Counts: p.counts, ArchivesDelivered: p.delivered}
+	return p.view(), true
+}
+
+// Processes returns views of every process, by reference.
+func (s *Simulator) Processes() []ProcessView {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]ProcessView, 0, len(s.procs))
+	for _, p := range s.procs {
+		out = append(out, p.view())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Reference < out[j].Reference })
+	return out
+}
+
+func (p *proc) view() ProcessView {
+	v := ProcessView{ID: p.id, Name: p.name, Scenario: p.scenario, Status: p.status, Reference: p.reference, Kind: p.kind,
+		Recipients: len(p.recipients), Submitted: p.submitted, Counts: p.counts, ArchivesDelivered: p.delivered}
 	if p.signedSHA != "" {
 		v.SignedSHA256 = []string{p.signedSHA}
 	}
-	return v, true
+	return v
+}
+
+func (p *proc) wire() cellosign.Process {
+	return cellosign.Process{ID: p.id, Reference: p.reference, Status: p.status}
 }
 
 func (s *Simulator) auth(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Token "+s.opts.Token || r.URL.Query().Get("project") != s.opts.Project {
-			http.Error(w, `{"detail":"Invalid token or project."}`, http.StatusUnauthorized)
+		if (s.opts.Token != "" && r.Header.Get("Authorization") != "Token "+s.opts.Token) ||
+			(s.opts.Project != "" && r.URL.Query().Get("projectName") != s.opts.Project) {
+			simkit.WriteJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Invalid token or projectName."})
 			return
 		}
 		next(w, r)
@@ -153,31 +238,48 @@ func (s *Simulator) create(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req cellosign.CreateRequest
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 150<<20)).Decode(&req); err != nil {
-			http.Error(w, `{"detail":"invalid JSON"}`, http.StatusBadRequest)
+			simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"detail": "invalid JSON body"})
 			return
 		}
-		if req.Reference == "" || len(req.Recipients) == 0 || len(req.Files) == 0 || (kind == "sessions") != (len(req.Recipients) == 1) {
-			http.Error(w, `{"detail":"reference, files and recipients are required; a session has exactly one recipient"}`, http.StatusBadRequest)
+		switch {
+		case req.Reference == "" || len(req.Recipients) == 0 || len(req.Files) == 0:
+			simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"detail": "reference, recipients and files are required"})
 			return
+		case kind == "sessions" && len(req.Recipients) != 1:
+			simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"detail": "a session has a single recipient; use the Workflow API"})
+			return
+		case kind == "workflows" && len(req.Recipients) < 2:
+			simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"detail": "a workflow has several recipients; use the Session API"})
+			return
+		}
+		for _, rc := range req.Recipients {
+			if rc.Name == "" || (rc.Email == "" && rc.Phone == "") {
+				simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"detail": "each recipient needs a name and an email or phone"})
+				return
+			}
 		}
 		pdf, err := base64.StdEncoding.DecodeString(req.Files[0].Content)
 		if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF")) {
-			http.Error(w, `{"detail":"files must be Base64 PDFs"}`, http.StatusBadRequest)
+			simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"detail": "files must be Base64 PDFs"})
+			return
+		}
+		s.mu.Lock()
+		if _, dup := s.procs[req.Reference]; dup {
+			s.mu.Unlock()
+			simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"detail": "reference already exists"})
 			return
 		}
 		p := &proc{id: newID(), reference: req.Reference, name: req.Name, kind: kind, status: cellosign.StatusSent,
-			recipients: req.Recipients, pdf: pdf, scenario: s.opts.DefaultScenario}
+			recipients: req.Recipients, pdf: pdf, scenario: s.opts.DefaultScenario, submit: make(chan struct{}, 1)}
 		if m := scenarioTag.FindStringSubmatch(req.Name); m != nil {
 			p.scenario = m[1]
 		}
-		s.mu.Lock()
 		s.procs[p.reference] = p
+		answer := p.wire()
 		s.mu.Unlock()
-		answer := cellosign.Process{ID: p.id, Reference: p.reference, Status: p.status}
-		if p.scenario != ScenarioManual {
-			s.wg.Add(1)
-			go func() { defer s.wg.Done(); s.play(p) }()
-		}
+		s.opts.Logger.Info("cellosign sim: process created", "reference", p.reference, "kind", kind, "scenario", p.scenario, "recipients", len(req.Recipients))
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.play(p) }()
 		simkit.WriteJSON(w, http.StatusCreated, answer)
 	}
 }
@@ -187,59 +289,193 @@ func (s *Simulator) list(kind string) http.HandlerFunc {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		out := cellosign.ProcessList{Results: []cellosign.Process{}}
-		if p, ok := s.procs[r.URL.Query().Get("reference")]; ok && p.kind == kind {
-			out.Results = append(out.Results, cellosign.Process{ID: p.id, Reference: p.reference, Status: p.status})
+		ref := r.URL.Query().Get("reference")
+		for _, p := range s.procs {
+			if p.kind == kind && !p.outside && (ref == "" || p.reference == ref) {
+				out.Results = append(out.Results, p.wire())
+			}
 		}
 		simkit.WriteJSON(w, http.StatusOK, out)
 	}
 }
 
-func (s *Simulator) remove(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Simulator) byID(kind, id string) *proc {
 	for _, p := range s.procs {
-		if p.id == r.PathValue("id") {
-			p.counts.Cancels++
-			if p.status == cellosign.StatusSubmitted {
-				http.Error(w, `{"detail":"already submitted"}`, http.StatusConflict)
-				return
-			}
-			p.status = cellosign.StatusDeleted
-			w.WriteHeader(http.StatusNoContent)
-			return
+		if p.id == id && p.kind == kind && !p.outside {
+			return p
 		}
 	}
-	http.Error(w, `{"detail":"not found"}`, http.StatusNotFound)
+	return nil
 }
 
+func (s *Simulator) get(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		p := s.byID(kind, r.PathValue("id"))
+		if p == nil {
+			simkit.WriteJSON(w, http.StatusNotFound, map[string]string{"detail": "Not found."})
+			return
+		}
+		simkit.WriteJSON(w, http.StatusOK, p.wire())
+	}
+}
+
+func (s *Simulator) remove(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		p := s.byID(kind, r.PathValue("id"))
+		if p == nil {
+			simkit.WriteJSON(w, http.StatusNotFound, map[string]string{"detail": "Not found."})
+			return
+		}
+		p.counts.Cancels++
+		switch p.status {
+		case cellosign.StatusSubmitted:
+			simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"detail": "process already submitted"})
+			return
+		case cellosign.StatusDeleted:
+			simkit.WriteJSON(w, http.StatusNotFound, map[string]string{"detail": "Not found."})
+			return
+		}
+		p.status = cellosign.StatusDeleted
+		simkit.WriteJSON(w, http.StatusOK, p.wire())
+	}
+}
+
+// play runs a process's scenario until it ends or the simulator closes.
 func (s *Simulator) play(p *proc) {
+	switch p.scenario {
+	case ScenarioSign, ScenarioLarge:
+		for range p.recipients {
+			if !s.wait(s.opts.StepDelay) || !s.submitOne(p) {
+				return
+			}
+		}
+		s.archive(p)
+	case ScenarioCancel:
+		if s.wait(s.opts.StepDelay) {
+			s.mu.Lock()
+			if p.status == cellosign.StatusSent {
+				p.status = cellosign.StatusDeleted
+			}
+			s.mu.Unlock()
+		}
+	case ScenarioManual:
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-p.submit:
+		}
+		for range p.recipients {
+			if !s.submitOne(p) {
+				return
+			}
+		}
+		s.archive(p)
+	default:
+		s.opts.Logger.Warn("cellosign sim: unknown scenario; nothing will happen", "scenario", p.scenario)
+	}
+}
+
+func (s *Simulator) wait(d time.Duration) bool {
 	select {
 	case <-s.ctx.Done():
-		return
-	case <-time.After(s.opts.StepDelay * time.Duration(len(p.recipients))):
+		return false
+	case <-time.After(d):
+		return true
 	}
+}
+
+// submitOne records the next recipient's submission; the last one submits
+// the process. It reports false when the process was deleted meanwhile.
+func (s *Simulator) submitOne(p *proc) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if p.status != cellosign.StatusSent {
-		s.mu.Unlock()
+		return false
+	}
+	p.submitted++
+	if p.submitted >= len(p.recipients) {
+		p.status = cellosign.StatusSubmitted
+		p.timestamp = stamp()
+	}
+	return true
+}
+
+func (s *Simulator) submitNow(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	p := s.procs[r.PathValue("ref")]
+	s.mu.Unlock()
+	if p == nil || p.submit == nil {
+		http.NotFound(w, r)
 		return
 	}
-	p.status = cellosign.StatusSubmitted
-	s.mu.Unlock()
-	s.archive(p)
+	select {
+	case p.submit <- struct{}{}:
+	default:
+	}
+	simkit.WriteJSON(w, http.StatusAccepted, map[string]bool{"submitting": true})
 }
 
-// PostArchive posts an archive for a process firmaflow never sent.
-func (s *Simulator) PostArchive(ctx context.Context, reference string) bool {
-	p := &proc{id: newID(), reference: reference, name: "outside firmaflow", kind: "sessions", status: cellosign.StatusSubmitted,
-		recipients: []cellosign.Recipient{{ID: 1, Name: "Outside Signer", Email: "outside@example.com"}},
-		pdf:        []byte("%PDF-1.4\n% signed outside firmaflow " + reference + "\n%%EOF\n"), scenario: ScenarioSign}
+func (s *Simulator) listAll(w http.ResponseWriter, _ *http.Request) {
+	simkit.WriteJSON(w, http.StatusOK, s.Processes())
+}
+
+func (s *Simulator) view(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.Process(r.PathValue("ref"))
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	simkit.WriteJSON(w, http.StatusOK, v)
+}
+
+func (s *Simulator) archiveOutside(w http.ResponseWriter, r *http.Request) {
+	ok, err := s.PostArchive(r.Context(), r.PathValue("ref"))
+	if err != nil {
+		simkit.WriteJSON(w, http.StatusConflict, map[string]string{"detail": err.Error()})
+		return
+	}
+	simkit.WriteJSON(w, http.StatusOK, map[string]bool{"delivered": ok})
+}
+
+// ErrKnownReference: PostArchive is for processes started outside
+// firmaflow, not for ones created through the API.
+var ErrKnownReference = errors.New("cellosignsim: reference belongs to a process created through the API")
+
+// PostArchive posts an archive for a process started outside firmaflow
+// (a reference firmaflow never sent), as CelloSign does for any process of
+// the project. Posting the same reference again redelivers the same
+// archive. It reports whether the bridge accepted it (200, status "0").
+func (s *Simulator) PostArchive(ctx context.Context, reference string) (bool, error) {
+	if reference == "" {
+		return false, errors.New("cellosignsim: empty reference")
+	}
 	s.mu.Lock()
-	s.procs[reference] = p
+	p, ok := s.procs[reference]
+	if ok && !p.outside {
+		s.mu.Unlock()
+		return false, ErrKnownReference
+	}
+	if !ok {
+		p = &proc{id: newID(), reference: reference, name: "outside firmaflow", kind: "sessions", status: cellosign.StatusSubmitted,
+			outside: true, scenario: ScenarioSign, submitted: 1, timestamp: stamp(),
+			recipients: []cellosign.Recipient{{ID: 1, Name: "Outside Signer", Email: "outside@example.com", Order: 1}},
+			pdf:        []byte("%PDF-1.4\n% signed outside firmaflow " + reference + "\n%%EOF\n")}
+		s.procs[reference] = p
+	}
+	target := s.opts.WebhookURL
 	s.mu.Unlock()
-	return s.archive(p)
+	if target == "" {
+		return false, errors.New("cellosignsim: no webhook URL")
+	}
+	return s.deliver(ctx, p), nil
 }
 
-// signed returns the signed PDF as a reader (streamed for the large scenario).
+// signed returns an opener of the signed PDF and its SHA-256. The large
+// scenario's PDF is generated on the fly, never held.
 func (s *Simulator) signed(p *proc) (func() io.Reader, string) {
 	if p.scenario == ScenarioLarge {
 		h := sha256.New()
@@ -251,104 +487,148 @@ func (s *Simulator) signed(p *proc) (func() io.Reader, string) {
 	return func() io.Reader { return bytes.NewReader(b) }, hex.EncodeToString(sum[:])
 }
 
-// largePDF yields a PDF of n bytes without holding it.
-func largePDF(n int) io.Reader {
-	head := []byte("%PDF-1.4\n")
-	return io.MultiReader(bytes.NewReader(head), io.LimitReader(repeat('x'), int64(n-len(head))))
+// largePDF yields a PDF-looking stream of n bytes.
+func largePDF(n int64) io.Reader {
+	head := []byte("%PDF-1.4\n% CelloSign simulator large signed document\n")
+	tail := []byte("\n%%EOF\n")
+	return io.MultiReader(bytes.NewReader(head), io.LimitReader(filler{}, n-int64(len(head)+len(tail))), bytes.NewReader(tail))
 }
 
-type repeat byte
+type filler struct{}
 
-func (r repeat) Read(p []byte) (int, error) {
+func (filler) Read(p []byte) (int, error) {
 	for i := range p {
-		p[i] = byte(r)
+		p[i] = "0123456789abcdef"[i%16]
 	}
 	return len(p), nil
 }
 
-// archive posts the WHP_ARCHIVE body, written as a stream (the signed PDF
-// encoded to Base64 on the fly), redelivering until a 200.
-func (s *Simulator) archive(p *proc) bool {
+// archive posts a submitted process's archive.
+func (s *Simulator) archive(p *proc) bool { return s.deliver(s.ctx, p) }
+
+// writeArchive writes the WHP_ARCHIVE body, the signed PDF Base64-encoded
+// as it is read.
+func writeArchive(w io.Writer, p *proc, open func() io.Reader) error {
+	sessions := make([]map[string]any, 0, len(p.recipients))
+	signatures := make([]map[string]any, 0, len(p.recipients))
+	for i, rc := range p.recipients {
+		sessions = append(sessions, map[string]any{
+			"id": fmt.Sprintf("%s-%d", p.id, i+1), "author": "sim@cellosign.example", "reference": p.reference,
+			"process_id": p.reference, "transaction_number": i + 1,
+			"recipient": map[string]any{"id": rc.ID, "name": rc.Name,
+				"otp_destination": map[string]any{"address": rc.Email, "type": "email", "provider": nil, "status": "sent"}},
+			"labels": map[string]string{}, "created_at": p.timestamp, "submitted_at": p.timestamp,
+		})
+		signatures = append(signatures, map[string]any{"id": fmt.Sprintf("SIGNATURE%d", i+1), "signed_at": p.timestamp,
+			"signed_by": map[string]string{"id": fmt.Sprint(rc.ID), "name": rc.Name}, "labels": map[string]string{}})
+	}
+	meta, err := json.Marshal(map[string]any{
+		"event":      map[string]string{"type": cellosign.EventArchive, "timestamp": p.timestamp},
+		"reference":  p.reference,
+		"sessions":   sessions,
+		"signatures": signatures,
+		"data":       []any{},
+		"payments":   []any{},
+	})
+	if err != nil {
+		return err
+	}
+	attachment := base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\nattachment of " + p.reference))
+	if _, err := fmt.Fprintf(w, `%s,"attachments":[{"id":"ATTACHMENT1","filename":"id-card.png","mimetype":"image/png","content":"%s"}],`,
+		meta[:len(meta)-1], attachment); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, `"signed_document":{"filename":"SIGNEDDOCUMENT.pdf","mimetype":"application/pdf","content":"`); err != nil {
+		return err
+	}
+	enc := base64.NewEncoder(base64.StdEncoding, w)
+	if _, err := io.Copy(enc, open()); err != nil {
+		return err
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, `"}}`)
+	return err
+}
+
+// deliver posts the archive until the bridge accepts it or the attempts
+// run out. Large archives are streamed; others go through the fault
+// injector (duplicates, jitter).
+func (s *Simulator) deliver(ctx context.Context, p *proc) bool {
 	open, sum := s.signed(p)
 	s.mu.Lock()
 	p.signedSHA = sum
+	target := s.opts.WebhookURL
 	s.mu.Unlock()
-	meta, _ := json.Marshal(map[string]any{
-		"event":     map[string]string{"type": "WHP_ARCHIVE", "timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000000")},
-		"reference": p.reference,
-		"sessions": []map[string]any{{"id": p.id, "reference": p.reference, "recipient": map[string]any{"id": 1, "name": p.recipients[0].Name,
-			"otp_destination": map[string]string{"address": p.recipients[0].Email, "type": "email", "status": "sent"}}}},
-		"signatures": []map[string]any{{"id": "SIGNATURE1", "signed_at": time.Now().UTC().Format("2006-01-02T15:04:05.000000"),
-			"signed_by": map[string]string{"id": "1", "name": p.recipients[0].Name}}},
-		"data": []any{},
-	})
-	attachment := base64.StdEncoding.EncodeToString([]byte("attachment of " + p.reference))
-	body := func() io.Reader {
-		pr, pw := io.Pipe()
-		go func() {
-			pw.CloseWithError(func() error {
-				fmt.Fprintf(pw, `%s,"attachments":[{"id":"ATTACHMENT1","filename":"id-card.png","mimetype":"image/png","content":"%s"}],`,
-					bytes.TrimSuffix(meta, []byte("}")), attachment)
-				io.WriteString(pw, `"signed_document":{"filename":"SIGNED.pdf","mimetype":"application/pdf","content":"`)
-				enc := base64.NewEncoder(base64.StdEncoding, pw)
-				if _, err := io.Copy(enc, open()); err != nil {
-					return err
-				}
-				enc.Close()
-				_, err := io.WriteString(pw, `"}}`)
-				return err
-			}())
-		}()
-		return pr
+	if target == "" {
+		s.opts.Logger.Warn("cellosign sim: no webhook URL; archive not sent", "reference", p.reference)
+		return false
 	}
-	ok, refused := false, 0
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set(TokenHeader, s.opts.WebhookSecret)
+	var res simkit.Result
+	if p.scenario == ScenarioLarge {
+		res = s.stream(ctx, target, h, p, open)
+	} else {
+		var buf bytes.Buffer
+		if err := writeArchive(&buf, p, open); err != nil {
+			s.opts.Logger.Error("cellosign sim: archive", "error", err)
+			return false
+		}
+		res = s.faults.Deliver(ctx, s.client, simkit.Delivery{URL: target, Body: buf.Bytes(), Header: h,
+			Attempts: s.opts.DeliveryAttempts, Backoff: s.opts.RetryBackoff}, nil)
+	}
+	s.mu.Lock()
+	p.counts.WebhooksRefused += res.Refused
+	if res.Delivered {
+		p.delivered++
+	}
+	s.mu.Unlock()
+	if !res.Delivered {
+		s.opts.Logger.Warn("cellosign sim: archive undelivered", "reference", p.reference)
+	}
+	return res.Delivered
+}
+
+// stream posts a body written on the fly, redelivering with backoff.
+func (s *Simulator) stream(ctx context.Context, target string, h http.Header, p *proc, open func() io.Reader) simkit.Result {
+	var res simkit.Result
 	backoff := s.opts.RetryBackoff
-	for attempt := 1; attempt <= s.opts.DeliveryAttempts && !ok; attempt++ {
-		req, _ := http.NewRequestWithContext(s.ctx, http.MethodPost, s.webhookURL(), body())
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Firmaflow-Token", s.opts.WebhookSecret)
+	for attempt := 1; attempt <= s.opts.DeliveryAttempts; attempt++ {
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(writeArchive(pw, p, open)) }()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, pr)
+		req.Header = h.Clone()
 		resp, err := s.client.Do(req)
+		pr.Close()
 		if err == nil {
 			var ans cellosign.Answer
-			json.NewDecoder(resp.Body).Decode(&ans)
+			json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&ans)
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && ans.Status == "0" {
-				ok = true
-				break
+			if resp.StatusCode == http.StatusOK && ans.Status == cellosign.AnswerOK {
+				res.Delivered = true
+				return res
 			}
-			refused++
+			res.Refused++
 		}
 		select {
+		case <-ctx.Done():
+			return res
 		case <-s.ctx.Done():
-			attempt = s.opts.DeliveryAttempts
+			return res
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 2*time.Second)
 	}
-	s.mu.Lock()
-	p.counts.WebhooksRefused += refused
-	if ok {
-		p.delivered++
-	}
-	s.mu.Unlock()
-	return ok
+	return res
 }
+
+func stamp() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000000") }
 
 func newID() string {
 	b := make([]byte, 5)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// SetWebhookURL points the archives at a bridge.
-func (s *Simulator) SetWebhookURL(u string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.opts.WebhookURL = u
-}
-
-func (s *Simulator) webhookURL() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.opts.WebhookURL
 }
