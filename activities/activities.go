@@ -68,6 +68,31 @@ const (
 	ErrTypeUnsupported = "Unsupported"
 )
 
+// keepAlive heartbeats while a long provider call runs, so that a worker
+// that dies mid-call is noticed within the heartbeat timeout rather than
+// after the whole start-to-close timeout. The returned func stops it.
+func keepAlive(ctx context.Context) func() {
+	if !activity.IsActivity(ctx) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
 // Send opens the process at the provider with the input's documents, read
 // from the document store as streams.
 func (a *Activities) Send(ctx context.Context, in signing.Input) (SendOutput, error) {
@@ -92,7 +117,9 @@ func (a *Activities) Send(ctx context.Context, in signing.Input) (SendOutput, er
 			Open:        func(ctx context.Context) (io.ReadCloser, error) { return a.Store.Open(ctx, key) },
 		})
 	}
+	stop := keepAlive(ctx)
 	res, err := p.Send(ctx, providers.SendRequest{Input: in, Documents: docs})
+	stop()
 	if err != nil {
 		return SendOutput{}, classify(err)
 	}
@@ -188,9 +215,9 @@ func (a *Activities) FetchDocuments(ctx context.Context, in FetchInput) ([]signi
 	if err != nil {
 		return nil, err
 	}
+	defer keepAlive(ctx)()
 	out := make([]signing.StoredDocument, 0, len(in.Documents))
 	for i, doc := range in.Documents {
-		activity.RecordHeartbeat(ctx, i)
 		var stored signing.StoredDocument
 		if doc.StoredKey != "" {
 			stored, err = a.Store.Describe(ctx, doc.StoredKey)

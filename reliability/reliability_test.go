@@ -190,10 +190,11 @@ func drive(ctx context.Context, stack *devstack.Stack, r *run) (signing.Result, 
 	return res, err
 }
 
-// retry repeats a client call through the server's restart.
+// retry repeats a client call through the server's restart (and waits
+// out activities a killed worker left behind).
 func retry(ctx context.Context, f func() error) error {
 	var err error
-	for range 120 {
+	for range 720 {
 		if err = f(); err == nil {
 			return nil
 		}

@@ -712,6 +712,9 @@ func withOptions(ctx workflow.Context, summary string, startToClose, scheduleToC
 		Summary:                summary,
 		StartToCloseTimeout:    startToClose,
 		ScheduleToCloseTimeout: scheduleToClose,
+		// Long calls heartbeat (activities.keepAlive): a worker that dies
+		// mid-call is noticed in seconds, not after startToClose.
+		HeartbeatTimeout: 30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
