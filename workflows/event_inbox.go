@@ -62,12 +62,7 @@ func EventInbox(ctx workflow.Context, in InboxInput) (InboxResult, error) {
 	}
 	events := workflow.GetSignalChannel(ctx, signing.SignalEvent)
 	held := in.Held
-	drain := func() {
-		var ev signing.Event
-		for events.ReceiveAsync(&ev) {
-			held = append(held, ev)
-		}
-	}
+	drain := func() { held = append(held, drainEvents(events)...) }
 	var status string
 	setStatus := func(s string) {
 		if s == status {
@@ -136,10 +131,7 @@ func forward(ctx workflow.Context, events workflow.ReceiveChannel, owner activit
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
 	})
 	res := InboxResult{Owner: owner.WorkflowID, OwnerEnded: !owner.Running}
-	var ev signing.Event
-	for events.ReceiveAsync(&ev) {
-		held = append(held, ev)
-	}
+	held = append(held, drainEvents(events)...)
 	for len(held) > 0 {
 		if owner.Running {
 			if err := workflow.ExecuteActivity(fwdCtx, acts.ForwardEvents,
@@ -148,10 +140,7 @@ func forward(ctx workflow.Context, events workflow.ReceiveChannel, owner activit
 			}
 		}
 		res.Forwarded += len(held)
-		held = held[:0]
-		for events.ReceiveAsync(&ev) {
-			held = append(held, ev)
-		}
+		held = drainEvents(events)
 	}
 	return res, nil
 }
