@@ -68,16 +68,24 @@ const (
 	ErrTypeUnsupported = "Unsupported"
 )
 
-// keepAlive heartbeats while a long provider call runs, so that a worker
-// that dies mid-call is noticed within the heartbeat timeout rather than
-// after the whole start-to-close timeout. The returned func stops it.
+// heartbeatEvery is how often a running activity heartbeats; the
+// workflow's heartbeat timeout (30 s) is several of these. A variable so
+// tests can shorten it.
+var heartbeatEvery = 5 * time.Second
+
+// keepAlive heartbeats while an activity runs, so that a worker that dies
+// mid-call is noticed within the heartbeat timeout rather than after the
+// whole start-to-close timeout. Every activity the workflow runs with a
+// heartbeat timeout must call it: one that does not heartbeat is retried
+// while its first call still runs, and a provider sees the call twice.
+// The returned func stops it.
 func keepAlive(ctx context.Context) func() {
 	if !activity.IsActivity(ctx) {
 		return func() {}
 	}
 	done := make(chan struct{})
 	go func() {
-		t := time.NewTicker(5 * time.Second)
+		t := time.NewTicker(heartbeatEvery)
 		defer t.Stop()
 		for {
 			select {
@@ -129,6 +137,7 @@ func (a *Activities) Send(ctx context.Context, in signing.Input) (SendOutput, er
 
 // Resend invites again the signers who have not signed.
 func (a *Activities) Resend(ctx context.Context, call ProviderCall) error {
+	defer keepAlive(ctx)()
 	p, err := a.provider(call.Provider)
 	if err != nil {
 		return err
@@ -138,6 +147,7 @@ func (a *Activities) Resend(ctx context.Context, call ProviderCall) error {
 
 // Renew gives pending signers a new deadline after an expiry.
 func (a *Activities) Renew(ctx context.Context, call ProviderCall) error {
+	defer keepAlive(ctx)()
 	p, err := a.provider(call.Provider)
 	if err != nil {
 		return err
@@ -147,6 +157,7 @@ func (a *Activities) Renew(ctx context.Context, call ProviderCall) error {
 
 // Cancel ends the process at the provider.
 func (a *Activities) Cancel(ctx context.Context, call ProviderCall) error {
+	defer keepAlive(ctx)()
 	p, err := a.provider(call.Provider)
 	if err != nil {
 		return err
@@ -157,6 +168,7 @@ func (a *Activities) Cancel(ctx context.Context, call ProviderCall) error {
 // Reconcile reads the provider's view of the process, so the workflow can
 // catch up on notifications that never came.
 func (a *Activities) Reconcile(ctx context.Context, call ProviderCall) (providers.Snapshot, error) {
+	defer keepAlive(ctx)()
 	p, err := a.provider(call.Provider)
 	if err != nil {
 		return providers.Snapshot{}, err
@@ -171,6 +183,7 @@ func (a *Activities) Reconcile(ctx context.Context, call ProviderCall) (provider
 
 // TokensAvailable returns the provider account's token balance.
 func (a *Activities) TokensAvailable(ctx context.Context, call ProviderCall) (int, error) {
+	defer keepAlive(ctx)()
 	gate, err := a.tokenGate(call.Provider)
 	if err != nil {
 		return 0, err
@@ -183,6 +196,7 @@ func (a *Activities) TokensAvailable(ctx context.Context, call ProviderCall) (in
 // tokens. It reports whether it finished one; false means there was nothing
 // to finish (never two tokens for one document).
 func (a *Activities) FinishReady(ctx context.Context, call ProviderCall) (bool, error) {
+	defer keepAlive(ctx)()
 	gate, err := a.tokenGate(call.Provider)
 	if err != nil {
 		return false, err

@@ -46,6 +46,7 @@ type CallbackBody struct {
 // NotifyCallback posts the process's end to its caller, signed. The
 // webhook-id is stable for the process, so a receiver drops retries.
 func (a *Activities) NotifyCallback(ctx context.Context, in CallbackInput) error {
+	defer keepAlive(ctx)()
 	final := func(msg string) error { return temporal.NewNonRetryableApplicationError(msg, ErrTypeCallback, nil) }
 	if len(a.Callbacks.Secret) == 0 {
 		return final("callback: FIRMAFLOW_CALLBACK_SECRET is not set")

@@ -33,6 +33,7 @@ type ForwardInput struct {
 
 // FindOwner looks the owning SigningProcess up by its search attributes.
 func (a *Activities) FindOwner(ctx context.Context, q OwnerQuery) (Owner, error) {
+	defer keepAlive(ctx)()
 	return FindOwner(ctx, a.Temporal, a.Namespace, q)
 }
 
@@ -60,6 +61,7 @@ func FindOwner(ctx context.Context, c interface {
 // ForwardEvents signals the events to their owner, in order. An owner that
 // ended meanwhile can take no more events; that is not an error.
 func (a *Activities) ForwardEvents(ctx context.Context, in ForwardInput) error {
+	defer keepAlive(ctx)()
 	for _, ev := range in.Events {
 		err := a.Temporal.SignalWorkflow(ctx, in.WorkflowID, "", signing.SignalEvent, ev)
 		var notFound *serviceerror.NotFound
