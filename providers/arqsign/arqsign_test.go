@@ -351,3 +351,17 @@ func TestReconcileTellsRejectionFromCancellation(t *testing.T) {
 	require.Equal(t, arqsignsim.RejectReason, snap.Reason)
 	require.Equal(t, "bruno@example.com", snap.RejectedBy.Email)
 }
+
+func TestReconcileReportsExpiryUntilRenewed(t *testing.T) {
+	e := newEnv(t, arqsignsim.ScenarioExpire)
+	res, err := e.client.Send(context.Background(), sendRequest("Contrato"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		snap, err := e.client.Reconcile(context.Background(), res.ProviderRef)
+		return err == nil && snap.Status == signing.StatusExpired
+	}, 5*time.Second, 5*time.Millisecond, "an expired process reconciles as expired")
+	require.NoError(t, e.client.Renew(context.Background(), res.ProviderRef, 30))
+	snap, err := e.client.Reconcile(context.Background(), res.ProviderRef)
+	require.NoError(t, err)
+	require.NotEqual(t, signing.StatusExpired, snap.Status, "a renewed process is no longer expired")
+}

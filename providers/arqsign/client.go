@@ -249,6 +249,18 @@ func (c *Client) Reconcile(ctx context.Context, ref string) (providers.Snapshot,
 		}
 		snap.Documents = docs
 	}
+	if snap.Status == signing.StatusAwaitingSignatures {
+		// The details carry no expiry; status-do-processo documents it as
+		// the expirado flag. The workflow relies on it to tell a new expiry
+		// from a late copy of an old one.
+		st, err := c.Status(ctx, ref)
+		if err != nil {
+			return providers.Snapshot{}, err
+		}
+		if st == signing.StatusExpired {
+			snap.Status = st
+		}
+	}
 	return snap, nil
 }
 
