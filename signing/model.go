@@ -127,16 +127,32 @@ type ResendPolicy struct {
 	Backoff Duration `json:"backoff,omitempty"`
 }
 
-// DefaultResendPolicy applies to fields an input leaves zero.
+// DefaultResendPolicy applies when an input gives no resend_policy at all;
+// an input that gives one gets exactly its counts (so {"max_resends": 0,
+// "max_renewals": 0} turns automatic resends and renewals off), with the
+// default backoff if it names none.
 var DefaultResendPolicy = ResendPolicy{MaxResends: 3, MaxRenewals: 1, Backoff: Duration(time.Minute)}
+
+// Bounds of the input's durations and counts: beyond them a process would
+// call its provider back-to-back, or wait past any provider's lifetime.
+const (
+	MinInterval      = 100 * time.Millisecond
+	MaxInterval      = 24 * time.Hour
+	MaxResendsLimit  = 20
+	MaxRenewalsLimit = 20
+	MaxExpiresInDays = 3650
+)
 
 // WithDefaults returns the input with defaults filled in.
 func (in Input) WithDefaults() Input {
 	if in.ExpiresInDays == 0 {
 		in.ExpiresInDays = 30
 	}
-	if in.ReconcileEvery <= 0 {
+	if in.ReconcileEvery == 0 {
 		in.ReconcileEvery = Duration(time.Hour)
+	}
+	if in.Resend == (ResendPolicy{}) {
+		in.Resend = DefaultResendPolicy
 	}
 	if in.Resend.Backoff == 0 {
 		in.Resend.Backoff = DefaultResendPolicy.Backoff
@@ -151,6 +167,16 @@ func (in Input) WithDefaults() Input {
 
 // Validate reports every problem with the input at once.
 func (in Input) Validate() error {
+	return errors.Join(append(in.shapeErrors(), in.boundsErrors()...)...)
+}
+
+// ValidateWithoutBounds is Validate less the bounds of durations and counts:
+// only for runs recorded before the bounds existed, which must replay as
+// they ran.
+func (in Input) ValidateWithoutBounds() error { return errors.Join(in.shapeErrors()...) }
+
+// shapeErrors lists what is missing or malformed.
+func (in Input) shapeErrors() []error {
 	var errs []error
 	if strings.TrimSpace(in.ProcessID) == "" {
 		errs = append(errs, errors.New("process_id is required"))
@@ -165,7 +191,7 @@ func (in Input) Validate() error {
 		if in.ProviderRef == "" {
 			errs = append(errs, errors.New("provider_ref is required for an archive-only process"))
 		}
-		return errors.Join(errs...)
+		return errs
 	}
 	if len(in.Documents) == 0 && len(in.Templates) == 0 {
 		errs = append(errs, errors.New("at least one document or template is required"))
@@ -191,10 +217,29 @@ func (in Input) Validate() error {
 			errs = append(errs, errors.New("callback_url must be an absolute http(s) URL"))
 		}
 	}
-	if in.ExpiresInDays < 0 || in.Resend.MaxResends < 0 || in.Resend.MaxRenewals < 0 || in.Resend.Backoff < 0 {
-		errs = append(errs, errors.New("expires_in_days and resend_policy values must not be negative"))
+	return errs
+}
+
+// boundsErrors checks durations and counts against their bounds. Zero
+// values mean "default" and are filled in by WithDefaults.
+func (in Input) boundsErrors() []error {
+	var errs []error
+	between := func(name string, v, lo, hi int) {
+		if v < lo || v > hi {
+			errs = append(errs, fmt.Errorf("%s must be between %d and %d, got %d", name, lo, hi, v))
+		}
 	}
-	return errors.Join(errs...)
+	interval := func(name string, d Duration) {
+		if d != 0 && (time.Duration(d) < MinInterval || time.Duration(d) > MaxInterval) {
+			errs = append(errs, fmt.Errorf("%s must be between %s and %s, got %s", name, MinInterval, MaxInterval, time.Duration(d)))
+		}
+	}
+	between("expires_in_days", in.ExpiresInDays, 0, MaxExpiresInDays)
+	between("resend_policy.max_resends", in.Resend.MaxResends, 0, MaxResendsLimit)
+	between("resend_policy.max_renewals", in.Resend.MaxRenewals, 0, MaxRenewalsLimit)
+	interval("resend_policy.backoff", in.Resend.Backoff)
+	interval("reconcile_every", in.ReconcileEvery)
+	return errs
 }
 
 // Duration is a time.Duration that reads and writes JSON as "90s", "5m", "1h".

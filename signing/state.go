@@ -72,6 +72,12 @@ type State struct {
 	Renewals    int           `json:"renewals"`
 	// NextResendAt is set while a resend waits for its backoff.
 	NextResendAt time.Time `json:"next_resend_at,omitzero"`
+	// LastResendAt is when the last resend was asked of the provider; a
+	// delivery failure the provider dates before it is stale.
+	LastResendAt time.Time `json:"last_resend_at,omitzero"`
+	// WithdrawError says why withdrawing the process at the provider failed
+	// when firmaflow gave up on it or was told to cancel it.
+	WithdrawError string `json:"withdraw_error,omitempty"`
 	// TokenChecks counts balance checks while awaiting tokens;
 	// NextTokenCheckAt is set while one is scheduled.
 	TokenChecks      int       `json:"token_checks,omitempty"`
@@ -110,7 +116,10 @@ type Result struct {
 	Documents   []StoredDocument `json:"documents,omitempty"`
 	Resends     int              `json:"resends"`
 	Renewals    int              `json:"renewals"`
-	EndedAt     time.Time        `json:"ended_at"`
+	// WithdrawError says why withdrawing the process at the provider failed
+	// (the provider process may still be open there).
+	WithdrawError string    `json:"withdraw_error,omitempty"`
+	EndedAt       time.Time `json:"ended_at"`
 }
 
 // CancelRequest is the argument of the cancel update.

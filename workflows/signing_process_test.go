@@ -53,16 +53,46 @@ var storedDocs = []signing.StoredDocument{{Kind: signing.KindSigned, Name: "leas
 type harness struct {
 	t   *testing.T
 	env *testsuite.TestWorkflowEnvironment
+	// providerStatus is what the provider answers when asked (Reconcile);
+	// reconciles counts the questions.
+	providerStatus signing.Status
+	reconciles     int
 }
 
 func newHarness(t *testing.T) *harness {
+	h := newHarnessWithoutSend(t)
+	h.env.OnActivity(acts.Send, mock.Anything, mock.Anything).Return(activities.SendOutput{ProviderRef: ref}, nil).Once()
+	return h
+}
+
+func newHarnessWithoutSend(t *testing.T) *harness {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(SigningProcess)
 	env.RegisterActivity(acts)
-	env.OnActivity(acts.Send, mock.Anything, mock.Anything).Return(activities.SendOutput{ProviderRef: ref}, nil).Once()
-	quietReconcile(env)
-	return &harness{t: t, env: env}
+	h := &harness{t: t, env: env, providerStatus: signing.StatusAwaitingSignatures}
+	env.OnActivity(acts.Reconcile, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.ProviderCall) (providers.Snapshot, error) {
+			h.reconciles++
+			return providers.Snapshot{Status: h.providerStatus}, nil
+		}).Maybe()
+	return h
+}
+
+// expireAt makes the provider expire the process after d and notify it.
+func (h *harness) expireAt(d time.Duration, key string) {
+	h.env.RegisterDelayedCallback(func() {
+		h.providerStatus = signing.StatusExpired
+		h.env.SignalWorkflow(signing.SignalEvent, ev(key, signing.EventExpired, ""))
+	}, d)
+}
+
+// renewals answers Renew like a provider: the process is no longer expired.
+func (h *harness) renewals(times int) {
+	h.env.OnActivity(acts.Renew, mock.Anything, mock.Anything).Return(func(context.Context, activities.ProviderCall) error {
+		h.providerStatus = signing.StatusAwaitingSignatures
+		return nil
+	}).Times(times)
 }
 
 // quietReconcile answers reconciliations with "nothing new".
@@ -182,8 +212,12 @@ func TestDeliveryFailureBackoffDoublesAndIsBounded(t *testing.T) {
 func TestExpiryRenewsThenCompletes(t *testing.T) {
 	h := newHarness(t)
 	h.expectFetch(1)
-	h.env.OnActivity(acts.Renew, mock.Anything, activities.ProviderCall{Provider: "arqsign", ProviderRef: ref, ExpiresInDays: 30}).Return(nil).Once()
-	h.at(30*24*time.Hour, ev("x1", signing.EventExpired, ""))
+	h.env.OnActivity(acts.Renew, mock.Anything, activities.ProviderCall{Provider: "arqsign", ProviderRef: ref, ExpiresInDays: 30}).
+		Return(func(context.Context, activities.ProviderCall) error {
+			h.providerStatus = signing.StatusAwaitingSignatures
+			return nil
+		}).Once()
+	h.expireAt(30*24*time.Hour, "x1")
 	h.at(31*24*time.Hour, completedEvent("c1"))
 	res, err := h.run(testInput())
 	require.NoError(t, err)
@@ -194,14 +228,17 @@ func TestExpiryRenewsThenCompletes(t *testing.T) {
 
 func TestExpiryPastTheBoundEndsExpired(t *testing.T) {
 	h := newHarness(t)
-	h.env.OnActivity(acts.Renew, mock.Anything, mock.Anything).Return(nil).Once()
-	h.at(30*24*time.Hour, ev("x1", signing.EventExpired, ""))
-	h.at(60*24*time.Hour, ev("x2", signing.EventExpired, ""))
+	h.renewals(1)
+	// Giving up withdraws the process at the provider.
+	h.env.OnActivity(acts.Cancel, mock.Anything, mock.MatchedBy(func(c activities.ProviderCall) bool { return c.ProviderRef == ref })).Return(nil).Once()
+	h.expireAt(30*24*time.Hour, "x1")
+	h.expireAt(60*24*time.Hour, "x2")
 	res, err := h.run(testInput())
 	require.NoError(t, err)
 	require.Equal(t, signing.StatusExpired, res.Status)
 	require.Equal(t, 1, res.Renewals)
 	require.Contains(t, res.Reason, "expired after 1 renewals")
+	require.Empty(t, res.WithdrawError)
 	h.env.AssertExpectations(t)
 }
 
@@ -461,11 +498,15 @@ func TestUnsupportedRenewEndsExpired(t *testing.T) {
 	h := newHarness(t)
 	unsupported := temporal.NewNonRetryableApplicationError("autosign: renew is not supported by the provider's API", activities.ErrTypeUnsupported, nil)
 	h.env.OnActivity(acts.Renew, mock.Anything, mock.Anything).Return(unsupported).Once()
-	h.at(time.Hour, ev("x1", signing.EventExpired, ""))
+	noCancel := temporal.NewNonRetryableApplicationError("autosign: cancel is not supported by the provider's API", activities.ErrTypeUnsupported, nil)
+	h.env.OnActivity(acts.Cancel, mock.Anything, mock.Anything).Return(noCancel).Once()
+	h.expireAt(time.Hour, "x1")
 	res, err := h.run(testInput())
 	require.NoError(t, err)
 	require.Equal(t, signing.StatusExpired, res.Status)
 	require.Contains(t, res.Reason, "not supported")
+	require.Contains(t, res.WithdrawError, "cancel is not supported", "a failed withdrawal shows in the result")
+	h.env.AssertExpectations(t)
 }
 
 func TestContinueAsNewCarriesStateKeysTimersAndPendingSignals(t *testing.T) {
