@@ -54,7 +54,7 @@ var cases = []kase{
 	{provider: arqsign.Name, scenario: arqsignsim.ScenarioReject, status: signing.StatusRejected},
 	{provider: arqsign.Name, scenario: arqsignsim.ScenarioCancel, status: signing.StatusCancelled},
 	{provider: arqsign.Name, scenario: arqsignsim.ScenarioExpire, status: signing.StatusCompleted, renewals: 1, documents: 2},
-	{provider: arqsign.Name, scenario: arqsignsim.ScenarioExpireAlways, status: signing.StatusExpired, renewals: 1},
+	{provider: arqsign.Name, scenario: arqsignsim.ScenarioExpireAlways, status: signing.StatusExpired, renewals: 1, cancels: 1}, // giving up withdraws
 	{provider: arqsign.Name, scenario: arqsignsim.ScenarioLostCompletion, status: signing.StatusCompleted, documents: 2},
 	{provider: arqsign.Name, scenario: arqsignsim.ScenarioManual, status: signing.StatusCancelled, cancels: 1, userCancel: true},
 	{provider: contractualis.Name, scenario: contractualissim.ScenarioSign, status: signing.StatusCompleted, documents: 4},

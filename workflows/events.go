@@ -145,8 +145,10 @@ func (p *process) resend(ctx workflow.Context) {
 }
 
 func (p *process) onExpired(ctx workflow.Context, ev signing.Event) {
-	// Reconciliation's own expiry comes from the provider's answer just now.
-	if p.rounds && !strings.HasPrefix(ev.Key, reconcileKeyPrefix) && !p.providerSaysExpired(ctx) {
+	// Only after a renewal can a notice be a late copy of an earlier
+	// round's; then the provider is asked. Reconciliation's own expiry
+	// comes from the provider's answer just now.
+	if p.rounds && p.state.Renewals > 0 && !strings.HasPrefix(ev.Key, reconcileKeyPrefix) && !p.providerSaysExpired(ctx) {
 		p.record(ctx, ev, "ignored: the provider reports the process is not expired (a notice from an earlier round)")
 		return
 	}
