@@ -117,13 +117,32 @@ func (a *Activities) Send(ctx context.Context, in signing.Input) (SendOutput, er
 			Open:        func(ctx context.Context) (io.ReadCloser, error) { return a.Store.Open(ctx, key) },
 		})
 	}
+	// The marker makes the send happen once per process id, across retries
+	// and across runs under the same workflow id (send_marker.go).
+	m, done, err := a.beginSend(ctx, in)
+	if err != nil {
+		return SendOutput{}, err
+	}
+	if done {
+		a.logger(ctx).Warn("process already sent; not sending again", "provider", in.Provider,
+			"provider_ref", m.ProviderRef, "first_run_id", m.RunID)
+		return SendOutput{ProviderRef: m.ProviderRef}, nil
+	}
+	req := providers.SendRequest{Input: in, Documents: docs, Retry: m.Attempts > 1, Since: m.StartedAt, Resume: m.Progress,
+		Checkpoint: func(ctx context.Context, progress []byte) error {
+			m.Progress = progress
+			return a.saveSendMarker(ctx, m)
+		}}
 	stop := keepAlive(ctx)
-	res, err := p.Send(ctx, providers.SendRequest{Input: in, Documents: docs})
+	res, err := p.Send(ctx, req)
 	stop()
 	if err != nil {
 		return SendOutput{}, classify(err)
 	}
-	a.logger(ctx).Info("process sent", "provider", in.Provider, "provider_ref", res.ProviderRef)
+	if err := a.finishSend(ctx, m, res.ProviderRef); err != nil {
+		return SendOutput{}, err
+	}
+	a.logger(ctx).Info("process sent", "provider", in.Provider, "provider_ref", res.ProviderRef, "attempt", m.Attempts)
 	return SendOutput{ProviderRef: res.ProviderRef}, nil
 }
 
