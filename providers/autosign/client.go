@@ -33,6 +33,10 @@ type Options struct {
 	ClientSecret string
 	// RefreshToken comes from the one-time code exchange (ExchangeCode).
 	RefreshToken string
+	// Credentials keeps the refresh token Autosign rotates where every
+	// worker sees it (the document store); without it the rotated token
+	// lives in this process only.
+	Credentials providers.CredentialStore
 	// WebhookURL is the notification_endpoint set on every transaction:
 	// the bridge's /webhooks/autosign with ?token=<secret>.
 	WebhookURL string
