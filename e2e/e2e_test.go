@@ -296,9 +296,18 @@ func TestHTTPAPIStartsAndReadsAProcess(t *testing.T) {
 	body, _ := json.Marshal(in)
 	resp = call(http.MethodPost, "/api/v1/processes", devstack.DevAPIToken, bytes.NewReader(body))
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	var first, again map[string]string
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&first))
 	resp.Body.Close()
 	resp = call(http.MethodPost, "/api/v1/processes", devstack.DevAPIToken, bytes.NewReader(body))
-	require.Equal(t, http.StatusConflict, resp.StatusCode, "a process id starts one process")
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, "a retried start with the same input returns the process")
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&again))
+	resp.Body.Close()
+	require.Equal(t, first["run_id"], again["run_id"], "a process id starts one process")
+	in.Title = "API, another title [sim:sign]"
+	other, _ := json.Marshal(in)
+	resp = call(http.MethodPost, "/api/v1/processes", devstack.DevAPIToken, bytes.NewReader(other))
+	require.Equal(t, http.StatusConflict, resp.StatusCode, "another input under the id is a conflict")
 	resp.Body.Close()
 
 	require.Eventually(t, func() bool {
