@@ -133,6 +133,19 @@ func (a *Activities) Send(ctx context.Context, in signing.Input) (SendOutput, er
 			m.Progress = progress
 			return a.saveSendMarker(ctx, m)
 		}}
+	if d, ok := p.(providers.Describer); ok && req.Retry {
+		ref, err := a.findAnnounced(ctx, d, in, m.StartedAt)
+		if err != nil {
+			return SendOutput{}, classify(err)
+		}
+		if ref != "" {
+			if err := a.finishSend(ctx, m, ref); err != nil {
+				return SendOutput{}, err
+			}
+			a.logger(ctx).Warn("an earlier send attempt opened the process; taking it", "provider", in.Provider, "provider_ref", ref)
+			return SendOutput{ProviderRef: ref}, nil
+		}
+	}
 	stop := keepAlive(ctx)
 	res, err := p.Send(ctx, req)
 	stop()

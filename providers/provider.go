@@ -232,3 +232,22 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// Description is what a provider says a process is: enough to recognise a
+// process firmaflow opened without learning its reference.
+type Description struct {
+	Name string
+	// SignerEmails are the signers' addresses, lower case.
+	SignerEmails []string
+	// Live: the process can still be signed (not cancelled or completed).
+	Live bool
+}
+
+// Describer is implemented by providers that read a process's name and
+// signers by reference but have neither an idempotency key nor a listing
+// (ArqSIGN). A send whose answer was lost is then recognised by the
+// process's own announcement: its first webhook reaches the bridge with no
+// owner and waits in an inbox, whose reference Describe checks.
+type Describer interface {
+	Describe(ctx context.Context, ref string) (Description, error)
+}

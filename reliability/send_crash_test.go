@@ -21,6 +21,7 @@ import (
 
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/devstack"
+	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/signing"
@@ -65,7 +66,8 @@ func (h *holdAfterAccept) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // TestWorkerKilledAfterProviderAcceptedSendsOnce kills the real worker
 // binary while the provider's accepting answer to a send is in flight
-// (Autosign's start, Contractualis' generate-document), restarts it, and
+// (Autosign's start, Contractualis' generate-document, ArqSIGN's send),
+// restarts it, and
 // checks that Temporal's retry of Send leaves exactly one live provider
 // process, the one the workflow names.
 func TestWorkerKilledAfterProviderAcceptedSendsOnce(t *testing.T) {
@@ -86,6 +88,7 @@ func TestWorkerKilledAfterProviderAcceptedSendsOnce(t *testing.T) {
 	holds := map[string]*holdAfterAccept{
 		autosign.Name:      newHold(t, stack.Config.Autosign.BaseURL, "/start"),
 		contractualis.Name: newHold(t, stack.Config.Contractualis.BaseURL, "/generate-document"),
+		arqsign.Name:       newHold(t, stack.Config.ArqSIGN.BaseURL, "/enviar-documento-para-assinar"),
 	}
 	extraEnv := []string{}
 	for name, h := range holds {
@@ -153,6 +156,12 @@ func liveAt(stack *devstack.Stack, provider, title string) []string {
 		for _, id := range stack.Autosign.Processes() {
 			if v, ok := stack.Autosign.Process(id); ok && v.Name == title && v.Status != autosign.StatusDraft {
 				ids = append(ids, id)
+			}
+		}
+	case arqsign.Name:
+		for _, v := range stack.ArqSIGN.Processes() {
+			if v.Name == title && v.Status != arqsign.StatusCancelled {
+				ids = append(ids, v.ID)
 			}
 		}
 	case contractualis.Name:
