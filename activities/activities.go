@@ -100,23 +100,6 @@ func (a *Activities) Send(ctx context.Context, in signing.Input) (SendOutput, er
 	if err != nil {
 		return SendOutput{}, err
 	}
-	docs := make([]providers.Document, 0, len(in.Documents))
-	for _, ref := range in.Documents {
-		size, err := a.Store.Size(ctx, ref.Key)
-		if err != nil {
-			if errors.Is(err, docstore.ErrNotFound) {
-				return SendOutput{}, temporal.NewNonRetryableApplicationError(
-					fmt.Sprintf("send: document %q not in the store", ref.Key), ErrTypeDocument, err)
-			}
-			return SendOutput{}, fmt.Errorf("send: %w", err)
-		}
-		key := ref.Key
-		docs = append(docs, providers.Document{
-			DocumentRef: ref,
-			Size:        size,
-			Open:        func(ctx context.Context) (io.ReadCloser, error) { return a.Store.Open(ctx, key) },
-		})
-	}
 	// The marker makes the send happen once per process id, across retries
 	// and across runs under the same workflow id (send_marker.go).
 	m, done, err := a.beginSend(ctx, in)
@@ -128,35 +111,33 @@ func (a *Activities) Send(ctx context.Context, in signing.Input) (SendOutput, er
 			"provider_ref", m.ProviderRef, "first_run_id", m.RunID)
 		return SendOutput{ProviderRef: m.ProviderRef}, nil
 	}
-	req := providers.SendRequest{Input: in, Documents: docs, Retry: m.Attempts > 1, Since: m.StartedAt, Resume: m.Progress,
-		Checkpoint: func(ctx context.Context, progress []byte) error {
-			m.Progress = progress
-			return a.saveSendMarker(ctx, m)
-		}}
-	if d, ok := p.(providers.Describer); ok && req.Retry {
-		ref, err := a.findAnnounced(ctx, d, in, m.StartedAt)
-		if err != nil {
-			return SendOutput{}, classify(err)
-		}
-		if ref != "" {
-			if err := a.finishSend(ctx, m, ref); err != nil {
-				return SendOutput{}, err
-			}
-			a.logger(ctx).Warn("an earlier send attempt opened the process; taking it", "provider", in.Provider, "provider_ref", ref)
-			return SendOutput{ProviderRef: ref}, nil
-		}
-	}
-	stop := keepAlive(ctx)
-	res, err := p.Send(ctx, req)
-	stop()
+	docs, err := a.openDocuments(ctx, in)
 	if err != nil {
-		return SendOutput{}, classify(err)
-	}
-	if err := a.finishSend(ctx, m, res.ProviderRef); err != nil {
 		return SendOutput{}, err
 	}
-	a.logger(ctx).Info("process sent", "provider", in.Provider, "provider_ref", res.ProviderRef, "attempt", m.Attempts)
-	return SendOutput{ProviderRef: res.ProviderRef}, nil
+	return a.sendOnce(ctx, p, in, docs, m)
+}
+
+// openDocuments opens the input's documents in the store as streams.
+func (a *Activities) openDocuments(ctx context.Context, in signing.Input) ([]providers.Document, error) {
+	docs := make([]providers.Document, 0, len(in.Documents))
+	for _, ref := range in.Documents {
+		size, err := a.Store.Size(ctx, ref.Key)
+		if err != nil {
+			if errors.Is(err, docstore.ErrNotFound) {
+				return nil, temporal.NewNonRetryableApplicationError(
+					fmt.Sprintf("send: document %q not in the store", ref.Key), ErrTypeDocument, err)
+			}
+			return nil, fmt.Errorf("send: %w", err)
+		}
+		key := ref.Key
+		docs = append(docs, providers.Document{
+			DocumentRef: ref,
+			Size:        size,
+			Open:        func(ctx context.Context) (io.ReadCloser, error) { return a.Store.Open(ctx, key) },
+		})
+	}
+	return docs, nil
 }
 
 // Resend invites again the signers who have not signed.

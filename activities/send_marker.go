@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/firmaflow/firmaflow/docstore"
+	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/signing"
 )
 
@@ -121,4 +122,41 @@ func (a *Activities) finishSend(ctx context.Context, m sendMarker, ref string) e
 		}
 	}
 	return err
+}
+
+// sendOnce calls the provider for a send the marker m does not record as
+// done. A retry (an earlier attempt may have reached the provider) passes
+// the provider the first attempt's start and checkpointed progress, and at a
+// provider that can only describe processes looks for the one that attempt
+// announced (announced.go) before sending again.
+func (a *Activities) sendOnce(ctx context.Context, p providers.Provider, in signing.Input, docs []providers.Document, m sendMarker) (SendOutput, error) {
+	req := providers.SendRequest{Input: in, Documents: docs, Retry: m.Attempts > 1, Since: m.StartedAt, Resume: m.Progress,
+		Checkpoint: func(ctx context.Context, progress []byte) error {
+			m.Progress = progress
+			return a.saveSendMarker(ctx, m)
+		}}
+	if d, ok := p.(providers.Describer); ok && req.Retry {
+		ref, err := a.findAnnounced(ctx, d, in, m.StartedAt)
+		if err != nil {
+			return SendOutput{}, classify(err)
+		}
+		if ref != "" {
+			if err := a.finishSend(ctx, m, ref); err != nil {
+				return SendOutput{}, err
+			}
+			a.logger(ctx).Warn("an earlier send attempt opened the process; taking it", "provider", in.Provider, "provider_ref", ref)
+			return SendOutput{ProviderRef: ref}, nil
+		}
+	}
+	stop := keepAlive(ctx)
+	res, err := p.Send(ctx, req)
+	stop()
+	if err != nil {
+		return SendOutput{}, classify(err)
+	}
+	if err := a.finishSend(ctx, m, res.ProviderRef); err != nil {
+		return SendOutput{}, err
+	}
+	a.logger(ctx).Info("process sent", "provider", in.Provider, "provider_ref", res.ProviderRef, "attempt", m.Attempts)
+	return SendOutput{ProviderRef: res.ProviderRef}, nil
 }

@@ -99,3 +99,4 @@ func TestRetriedSendResumesFromTheCheckpoint(t *testing.T) {
 	require.Equal(t, "T1", m.ProviderRef)
 	require.Equal(t, 2, m.Attempts)
 }
+
