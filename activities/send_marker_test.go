@@ -99,4 +99,3 @@ func TestRetriedSendResumesFromTheCheckpoint(t *testing.T) {
 	require.Equal(t, "T1", m.ProviderRef)
 	require.Equal(t, 2, m.Attempts)
 }
-
