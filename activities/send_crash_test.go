@@ -142,3 +142,17 @@ func TestContractualisSendLostAfterAcceptLeavesOneDocument(t *testing.T) {
 	}
 	require.Equal(t, 1, live, "exactly one live document at Contractualis")
 }
+
+// Templates attached but the answer lost: the retry adopts the template's
+// document instead of instantiating the template again.
+func TestAutosignSendAdoptsTemplatesAttachedBeforeALostAnswer(t *testing.T) {
+	sim, c := newAutosignPair(t, &loseAnswer{suffix: "/templates"})
+	a, env, in := crashActivities(t, c)
+	in.Templates = []string{"tpl-1"}
+	ref := sendTwice(t, a, env, in)
+	require.Equal(t, []string{ref}, sim.Processes(), "exactly one transaction at Autosign")
+	v, _ := sim.Process(ref)
+	require.Equal(t, autosign.StatusStarted, v.Status)
+	require.Equal(t, 1, v.Templates, "the template instantiated once")
+	require.Equal(t, 3, v.Fields, "one field per signer on each of the three documents")
+}
