@@ -38,12 +38,15 @@ type holdAfterAccept struct {
 	suffix   string
 	holding  atomic.Bool
 	accepted chan string
+	// released ends every held answer when the test ends, so that closing
+	// the server never waits on one.
+	released chan struct{}
 }
 
 func newHold(t *testing.T, target, suffix string) *holdAfterAccept {
 	u, err := url.Parse(target)
 	require.NoError(t, err)
-	h := &holdAfterAccept{proxy: httputil.NewSingleHostReverseProxy(u), suffix: suffix, accepted: make(chan string, 4)}
+	h := &holdAfterAccept{proxy: httputil.NewSingleHostReverseProxy(u), suffix: suffix, accepted: make(chan string, 4), released: make(chan struct{})}
 	h.holding.Store(true)
 	return h
 }
@@ -61,7 +64,10 @@ func (h *holdAfterAccept) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.accepted <- r.URL.Path
-	<-r.Context().Done() // the worker died with the answer unread
+	select {
+	case <-r.Context().Done(): // the worker died with the answer unread
+	case <-h.released:
+	}
 }
 
 // TestWorkerKilledAfterProviderAcceptedSendsOnce kills the real worker
@@ -93,7 +99,8 @@ func TestWorkerKilledAfterProviderAcceptedSendsOnce(t *testing.T) {
 	extraEnv := []string{}
 	for name, h := range holds {
 		srv := httptest.NewServer(h)
-		defer srv.Close()
+		t.Cleanup(srv.Close)
+		t.Cleanup(func() { close(h.released) }) // runs first
 		extraEnv = append(extraEnv, strings.ToUpper(name)+"_BASE_URL="+srv.URL)
 	}
 	start := func(logName string) *exec.Cmd {
@@ -107,6 +114,7 @@ func TestWorkerKilledAfterProviderAcceptedSendsOnce(t *testing.T) {
 		return cmd
 	}
 	worker := start("worker-1.log")
+	t.Cleanup(func() { worker.Process.Kill(); worker.Wait() }) // on an early failure
 
 	inputs := map[string]signing.Input{}
 	for name := range holds {
