@@ -108,15 +108,35 @@ func (a *Activities) Send(ctx context.Context, in signing.Input) (SendOutput, er
 	if err != nil {
 		return SendOutput{}, err
 	}
+	// The marker makes the send happen once per process id, across retries
+	// and across runs under the same workflow id (send_marker.go).
+	m, done, err := a.beginSend(ctx, in)
+	if err != nil {
+		return SendOutput{}, err
+	}
+	if done {
+		a.logger(ctx).Warn("process already sent; not sending again", "provider", in.Provider,
+			"provider_ref", m.ProviderRef, "first_run_id", m.RunID)
+		return SendOutput{ProviderRef: m.ProviderRef}, nil
+	}
+	docs, err := a.openDocuments(ctx, in)
+	if err != nil {
+		return SendOutput{}, err
+	}
+	return a.sendOnce(ctx, p, in, docs, m)
+}
+
+// openDocuments opens the input's documents in the store as streams.
+func (a *Activities) openDocuments(ctx context.Context, in signing.Input) ([]providers.Document, error) {
 	docs := make([]providers.Document, 0, len(in.Documents))
 	for _, ref := range in.Documents {
 		size, err := a.Store.Size(ctx, ref.Key)
 		if err != nil {
 			if errors.Is(err, docstore.ErrNotFound) {
-				return SendOutput{}, temporal.NewNonRetryableApplicationError(
+				return nil, temporal.NewNonRetryableApplicationError(
 					fmt.Sprintf("send: document %q not in the store", ref.Key), ErrTypeDocument, err)
 			}
-			return SendOutput{}, fmt.Errorf("send: %w", err)
+			return nil, fmt.Errorf("send: %w", err)
 		}
 		key := ref.Key
 		docs = append(docs, providers.Document{
@@ -125,14 +145,7 @@ func (a *Activities) Send(ctx context.Context, in signing.Input) (SendOutput, er
 			Open:        func(ctx context.Context) (io.ReadCloser, error) { return a.Store.Open(ctx, key) },
 		})
 	}
-	stop := keepAlive(ctx)
-	res, err := p.Send(ctx, providers.SendRequest{Input: in, Documents: docs})
-	stop()
-	if err != nil {
-		return SendOutput{}, classify(err)
-	}
-	a.logger(ctx).Info("process sent", "provider", in.Provider, "provider_ref", res.ProviderRef)
-	return SendOutput{ProviderRef: res.ProviderRef}, nil
+	return docs, nil
 }
 
 // Resend invites again the signers who have not signed.

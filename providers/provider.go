@@ -28,6 +28,26 @@ type Document struct {
 type SendRequest struct {
 	Input     signing.Input
 	Documents []Document
+	// Retry is set when an earlier attempt of this send may have reached
+	// the provider (its worker crashed, or the answer was lost) and Since is
+	// when the first attempt began. A provider that can look its processes
+	// up adopts the one that attempt opened instead of opening a second.
+	Retry bool
+	Since time.Time
+	// Resume is the progress the earlier attempt checkpointed, nil if none.
+	Resume []byte
+	// Checkpoint, when set, durably records progress of a multi-step send
+	// before the next step, so a retry resumes from the step reached
+	// (Autosign). An error from it fails the send.
+	Checkpoint func(ctx context.Context, progress []byte) error
+}
+
+// Save calls Checkpoint when there is one.
+func (r SendRequest) Save(ctx context.Context, progress []byte) error {
+	if r.Checkpoint == nil {
+		return nil
+	}
+	return r.Checkpoint(ctx, progress)
 }
 
 // SendResult identifies the process at the provider.
@@ -211,4 +231,23 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+// Description is what a provider says a process is: enough to recognise a
+// process firmaflow opened without learning its reference.
+type Description struct {
+	Name string
+	// SignerEmails are the signers' addresses, lower case.
+	SignerEmails []string
+	// Live: the process can still be signed (not cancelled or completed).
+	Live bool
+}
+
+// Describer is implemented by providers that read a process's name and
+// signers by reference but have neither an idempotency key nor a listing
+// (ArqSIGN). A send whose answer was lost is then recognised by the
+// process's own announcement: its first webhook reaches the bridge with no
+// owner and waits in an inbox, whose reference Describe checks.
+type Describer interface {
+	Describe(ctx context.Context, ref string) (Description, error)
 }

@@ -157,12 +157,10 @@ func drive(ctx context.Context, stack *devstack.Stack, r *run) (signing.Result, 
 	var wr interface {
 		Get(context.Context, any) error
 	}
+	// Start is idempotent: a start retried after the first one landed (a
+	// lost answer, the Temporal restart) returns the process, running or ended.
 	err := retry(ctx, func() error {
 		run, err := processes.Start(ctx, stack.Client, stack.Config.Temporal.TaskQueue, r.in)
-		if err != nil && strings.Contains(err.Error(), "already started") {
-			wr = stack.Client.GetWorkflow(ctx, signing.WorkflowID(r.in.ProcessID), "")
-			return nil
-		}
 		wr = run
 		return err
 	})

@@ -43,7 +43,8 @@ func WorkflowID(processID string) string { return WorkflowIDPrefix + processID }
 // Input starts a signing process.
 type Input struct {
 	// ProcessID is the caller's own id for the process; the workflow id is
-	// derived from it, so starting the same id twice is rejected (idempotent start).
+	// derived from it, so it is an idempotency key: starting it again with the same
+	// input returns the process, with another input is a conflict.
 	ProcessID string `json:"process_id"`
 	// Provider is one of the registered provider names ("arqsign", ...).
 	Provider string `json:"provider"`

@@ -77,11 +77,14 @@ func (a *API) start(c echo.Context) error {
 	if err := in.WithDefaults().Validate(); err != nil {
 		return c.JSON(http.StatusBadRequest, apiError(err.Error()))
 	}
+	// Start is idempotent: the same input under an existing id returns that
+	// process (running or ended) with 202 as the first answer did, so a
+	// client may retry after a lost answer; another input is a 409.
 	run, err := processes.Start(c.Request().Context(), a.Client, a.TaskQueue, in)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	var conflict *processes.ConflictError
 	switch {
-	case errors.As(err, &started):
-		return c.JSON(http.StatusConflict, apiError("process "+in.ProcessID+" already exists"))
+	case errors.As(err, &conflict):
+		return c.JSON(http.StatusConflict, apiError(conflict.Error()))
 	case err != nil:
 		return c.JSON(http.StatusServiceUnavailable, apiError("could not start the process; try again"))
 	}

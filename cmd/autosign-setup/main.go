@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/firmaflow/firmaflow/config"
+	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 )
 
@@ -37,7 +38,15 @@ func run(ctx context.Context, register bool, code string) error {
 		return err
 	}
 	a := cfg.Autosign
-	c, err := autosign.New(autosign.Options{BaseURL: a.BaseURL, ClientID: a.ClientID, ClientSecret: a.ClientSecret, RefreshToken: a.RefreshToken})
+	// The workers' document store holds the refresh token Autosign rotates:
+	// this tool refreshes with it too, or its refresh would void theirs.
+	store, err := docstore.Open(ctx, cfg.Store.URL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	c, err := autosign.New(autosign.Options{BaseURL: a.BaseURL, ClientID: a.ClientID, ClientSecret: a.ClientSecret,
+		RefreshToken: a.RefreshToken, Credentials: store})
 	if err != nil {
 		return err
 	}

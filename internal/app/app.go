@@ -78,8 +78,16 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	return nil
 }
 
-// Providers builds the configured providers.
+// Providers builds the configured providers, with no shared credential
+// store: a refresh token Autosign rotates stays in this process (tools,
+// tests). Workers use ProvidersWith.
 func Providers(cfg config.Config, log *slog.Logger) (*providers.Registry, map[string]string, error) {
+	return ProvidersWith(cfg, log, nil)
+}
+
+// ProvidersWith builds the configured providers; creds (the document store)
+// keeps credentials a provider rotates where every worker sees them.
+func ProvidersWith(cfg config.Config, log *slog.Logger, creds providers.CredentialStore) (*providers.Registry, map[string]string, error) {
 	reg := providers.NewRegistry()
 	secrets := map[string]string{}
 	if cfg.ArqSIGN.Enabled {
@@ -117,7 +125,7 @@ func Providers(cfg config.Config, log *slog.Logger) (*providers.Registry, map[st
 	}
 	if c := cfg.Autosign; c.Enabled {
 		client, err := autosign.New(autosign.Options{
-			BaseURL: c.BaseURL, ClientID: c.ClientID, ClientSecret: c.ClientSecret, RefreshToken: c.RefreshToken,
+			BaseURL: c.BaseURL, ClientID: c.ClientID, ClientSecret: c.ClientSecret, RefreshToken: c.RefreshToken, Credentials: creds,
 			WebhookURL: cfg.Bridge.PublicURL + "/webhooks/" + autosign.Name + "?token=" + url.QueryEscape(c.WebhookSecret),
 			SenderName: c.SenderName, SenderEmail: c.SenderEmail, DownloadHosts: c.DownloadHosts,
 			AllowPrivateDownloads: cfg.Downloads.AllowPrivate,
@@ -188,7 +196,7 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
-	reg, _, err := Providers(cfg, log)
+	reg, _, err := ProvidersWith(cfg, log, store)
 	if err != nil {
 		return err
 	}
@@ -244,7 +252,7 @@ func RunBridge(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
-	reg, secrets, err := Providers(cfg, log)
+	reg, secrets, err := ProvidersWith(cfg, log, store)
 	if err != nil {
 		return err
 	}

@@ -205,7 +205,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.Store, err = docstore.Open(ctx, cfg.Store.URL); err != nil {
 		return nil, err
 	}
-	reg, secrets, err := app.Providers(cfg, log)
+	reg, secrets, err := app.ProvidersWith(cfg, log, s.Store)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,10 @@ type Options struct {
 	ClientSecret string
 	// RefreshToken comes from the one-time code exchange (ExchangeCode).
 	RefreshToken string
+	// Credentials keeps the refresh token Autosign rotates where every
+	// worker sees it (the document store); without it the rotated token
+	// lives in this process only.
+	Credentials providers.CredentialStore
 	// WebhookURL is the notification_endpoint set on every transaction:
 	// the bridge's /webhooks/autosign with ?token=<secret>.
 	WebhookURL string
@@ -71,75 +75,6 @@ func New(opts Options) (*Client, error) {
 
 // Name implements providers.Provider.
 func (c *Client) Name() string { return Name }
-
-// Send prepares and starts a transaction: upload each document (10 MB at
-// most, checked first), create the draft, attach documents or templates,
-// set recipients and messages, place one signature field per signer, start.
-func (c *Client) Send(ctx context.Context, req providers.SendRequest) (providers.SendResult, error) {
-	in := req.Input
-	for _, d := range req.Documents {
-		if d.Size > maxUploadBytes {
-			return providers.SendResult{}, &providers.APIError{Provider: Name, Op: "upload", StatusCode: http.StatusRequestEntityTooLarge,
-				Message: fmt.Sprintf("%s is %d bytes; Autosign accepts files of at most 10 MB", d.Name, d.Size)}
-		}
-	}
-	var created IDResponse
-	if err := c.call(ctx, http.MethodPost, "create transaction", pathTransaction,
-		CreateTransaction{Name: in.Title, NotificationEndpoint: c.opts.WebhookURL}, &created); err != nil {
-		return providers.SendResult{}, err
-	}
-	tx := url.PathEscape(created.ID)
-	var docs []DocumentRef
-	for i, d := range req.Documents {
-		token, err := c.upload(ctx, d)
-		if err != nil {
-			return providers.SendResult{}, err
-		}
-		var added IDResponse
-		if err := c.call(ctx, http.MethodPost, "add document", fmt.Sprintf(pathTxDocuments, tx), AddDocument{Token: token}, &added); err != nil {
-			return providers.SendResult{}, err
-		}
-		docs = append(docs, DocumentRef{Index: i, ID: added.ID})
-	}
-	if len(in.Templates) > 0 {
-		var t Transaction
-		refs := make([]TemplateRef, len(in.Templates))
-		for i, id := range in.Templates {
-			refs[i] = TemplateRef{ID: id}
-		}
-		if err := c.call(ctx, http.MethodPost, "use templates", fmt.Sprintf(pathTxTemplates, tx), UseTemplates{Templates: refs}, &t); err != nil {
-			return providers.SendResult{}, err
-		}
-		for _, d := range t.Documents {
-			docs = append(docs, DocumentRef{Index: len(docs), ID: d.ID})
-		}
-	}
-	recipients := []Recipient{{ID: created.ID + "-sender", Role: "sender", Index: 0, Name: c.opts.SenderName, Email: c.opts.SenderEmail}}
-	var fields []Field
-	for i, s := range in.Signers {
-		r := Recipient{ID: fmt.Sprintf("%s-r%d", created.ID, i+1), Role: "signer", Index: s.Order, Name: s.Name, Email: s.Email}
-		recipients = append(recipients, r)
-		for _, d := range docs {
-			fields = append(fields, Field{ID: fmt.Sprintf("%s-f%d-%d", created.ID, i+1, d.Index), DocumentID: d.ID, RecipientID: r.ID,
-				Page: 0, Height: 5, Width: 20, PositionX: 10 + float64(i%3)*30, PositionY: 85, Type: "signature", Label: "Firma " + s.Name, IsRequired: true})
-		}
-	}
-	var expiry *int
-	if in.ExpiresInDays > 0 {
-		expiry = &in.ExpiresInDays
-	}
-	update := UpdateTransaction{Documents: docs, Name: in.Title, EmailSubject: in.Title, EmailBody: in.Message, ExpirationDays: expiry, Recipients: recipients}
-	if err := c.call(ctx, http.MethodPut, "update transaction", fmt.Sprintf(pathTx, tx), update, nil); err != nil {
-		return providers.SendResult{}, err
-	}
-	if err := c.call(ctx, http.MethodPut, "signature fields", fmt.Sprintf(pathTxFields, tx), Fields{Fields: fields}, nil); err != nil {
-		return providers.SendResult{}, err
-	}
-	if err := c.call(ctx, http.MethodPost, "start", fmt.Sprintf(pathTxStart, tx), struct{}{}, nil); err != nil {
-		return providers.SendResult{}, err
-	}
-	return providers.SendResult{ProviderRef: created.ID}, nil
-}
 
 // upload streams one file as multipart/form-data and returns its token.
 func (c *Client) upload(ctx context.Context, d providers.Document) (string, error) {

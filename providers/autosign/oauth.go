@@ -3,7 +3,12 @@ package autosign
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -15,25 +20,108 @@ import (
 
 // refresher is an oauth2.TokenSource over Autosign's JSON refresh endpoint
 // (not the form-encoded flow x/oauth2's Config speaks).
+//
+// Autosign may rotate the refresh token on every refresh, invalidating the
+// one used. The current one therefore lives in the shared credential store
+// (when one is configured), not in this worker's memory: every refresh starts
+// from the stored token, and a rotated one is stored before it is used, so
+// other workers and a restarted one carry on with it.
 type refresher struct {
 	c *Client
 
-	mu      sync.Mutex
-	refresh string
+	mu sync.Mutex
+	// refresh is the token this worker used last; configured is
+	// AUTOSIGN_REFRESH_TOKEN, tried when the stored one is refused (after
+	// the app was authorised anew).
+	refresh, configured string
+	// unsaved: a rotated token the store did not take yet.
+	unsaved bool
 }
 
 func (r *refresher) Token() (*oauth2.Token, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	body, _ := json.Marshal(RefreshRequest{ClientID: r.c.opts.ClientID, ClientSecret: r.c.opts.ClientSecret, RefreshToken: r.refresh})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	store := r.c.opts.Credentials
+	var stored string
+	if store != nil && !r.unsaved {
+		var err error
+		stored, err = store.LoadCredential(ctx, r.c.credentialName())
+		if err != nil {
+			return nil, fmt.Errorf("autosign: refresh token: %w", err)
+		}
+		if stored != "" {
+			r.refresh = stored
+		}
+	}
+	// Candidates in order: the current token; the stored one read again
+	// (another worker may have rotated it a moment ago); the configured one.
+	candidates := []func() string{
+		func() string { return r.refresh },
+		func() string {
+			if store == nil {
+				return ""
+			}
+			again, err := store.LoadCredential(ctx, r.c.credentialName())
+			if err != nil {
+				return ""
+			}
+			stored = again
+			return again
+		},
+		func() string { return r.configured },
+	}
+	tried := map[string]bool{}
 	var out TokenResponse
-	if err := r.c.postToken(context.Background(), "refresh token", pathRefresh, body, &out); err != nil {
+	var err error
+	for _, next := range candidates {
+		candidate := next()
+		if candidate == "" || tried[candidate] {
+			continue
+		}
+		tried[candidate] = true
+		body, _ := json.Marshal(RefreshRequest{ClientID: r.c.opts.ClientID, ClientSecret: r.c.opts.ClientSecret, RefreshToken: candidate})
+		out = TokenResponse{}
+		if err = r.c.postToken(ctx, "refresh token", pathRefresh, body, &out); err == nil {
+			// A token that works but is not the stored one (the configured
+			// one after a new authorisation) replaces the refused one.
+			r.refresh, r.unsaved = candidate, r.unsaved || (store != nil && candidate != stored)
+			break
+		}
+		var apiErr *providers.APIError
+		if !errors.As(err, &apiErr) || (apiErr.StatusCode != http.StatusUnauthorized && apiErr.StatusCode != http.StatusBadRequest) {
+			return nil, err // not a refused token: the store's may still be good
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
-	if out.RefreshToken != "" {
-		r.refresh = out.RefreshToken // rotated
+	if len(tried) == 0 {
+		return nil, errors.New("autosign: no refresh token configured (AUTOSIGN_REFRESH_TOKEN)")
+	}
+	if out.RefreshToken != "" && out.RefreshToken != r.refresh {
+		r.refresh, r.unsaved = out.RefreshToken, true // rotated: the old one is void
+	}
+	if r.unsaved && store != nil {
+		if err := store.SaveCredential(ctx, r.c.credentialName(), r.refresh); err != nil {
+			// Keep using it here and try to store it again on the next
+			// refresh; the value itself is never logged.
+			slog.Warn("autosign: could not store the rotated refresh token; other workers will fail to refresh until it is", "error", err)
+		} else {
+			r.unsaved = false
+		}
+	} else if store == nil {
+		r.unsaved = false
 	}
 	return &oauth2.Token{AccessToken: out.AccessToken, Expiry: time.Now().Add(time.Duration(out.ExpiresIn) * time.Second)}, nil
+}
+
+// credentialName is where this OAuth app's refresh token is stored: one per
+// client id (hashed, so any id makes a valid store key).
+func (c *Client) credentialName() string {
+	sum := sha256.Sum256([]byte(c.opts.BaseURL + "\x00" + c.opts.ClientID))
+	return "autosign/" + hex.EncodeToString(sum[:8]) + "/refresh-token"
 }
 
 // tokens caches the access token and refreshes it a minute before it
@@ -46,7 +134,7 @@ type tokens struct {
 }
 
 func newTokens(c *Client, refreshToken string, initial *oauth2.Token) *tokens {
-	t := &tokens{raw: &refresher{c: c, refresh: refreshToken}}
+	t := &tokens{raw: &refresher{c: c, refresh: refreshToken, configured: refreshToken}}
 	t.src = oauth2.ReuseTokenSourceWithExpiry(initial, t.raw, time.Minute)
 	return t
 }

@@ -76,7 +76,8 @@ func New(opts Options) (*Client, error) {
 func (c *Client) Name() string { return Name }
 
 // Send generates the document, attachments and signers in one call. The PDFs
-// are streamed as Base64 data URIs into the JSON body.
+// are streamed as Base64 data URIs into the JSON body. A retry first looks
+// for the document an earlier attempt opened (findSent).
 func (c *Client) Send(ctx context.Context, req providers.SendRequest) (providers.SendResult, error) {
 	in := req.Input
 	var main *providers.Document
@@ -96,6 +97,16 @@ func (c *Client) Send(ctx context.Context, req providers.SendRequest) (providers
 	if main == nil {
 		return providers.SendResult{}, &providers.APIError{Provider: Name, Op: "send", StatusCode: http.StatusBadRequest,
 			Message: "a document to sign is required (attachments alone cannot be signed)"}
+	}
+	if req.Retry {
+		// An earlier attempt may have opened the document and lost the answer.
+		ref, err := c.findSent(ctx, in, req.Since)
+		if err != nil {
+			return providers.SendResult{}, err
+		}
+		if ref != "" {
+			return providers.SendResult{ProviderRef: ref}, nil
+		}
 	}
 	head, err := json.Marshal(c.generateRequest(in))
 	if err != nil {

@@ -34,6 +34,7 @@ const (
 	pathDetails      = "/documents/get-details-document"
 	pathDeleteDraft  = "/documents/delete-draft"
 	pathReadyDocs    = "/documents/get-ready-documents"
+	pathDocuments    = "/documents/get-documents"
 	pathFinishReady  = "/documents/finish-ready-document"
 	dataURIPrefixPDF = "data:application/pdf;base64,"
 )

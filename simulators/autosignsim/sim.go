@@ -401,7 +401,11 @@ func (s *Simulator) detail(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"transaction not found"}`, http.StatusNotFound)
 		return
 	}
-	simkit.WriteJSON(w, http.StatusOK, map[string]any{"id": t.id, "status": t.status, "recipients": t.recipients})
+	docs := make([]map[string]string, len(t.docs))
+	for i := range t.docs {
+		docs[i] = map[string]string{"id": fmt.Sprintf("%s-d%d", t.id, i+1)}
+	}
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"id": t.id, "status": t.status, "recipients": t.recipients, "documents": docs})
 }
 
 func (s *Simulator) sealedDocument(w http.ResponseWriter, r *http.Request) {

@@ -88,6 +88,7 @@ type document struct {
 	signers                                 []contractualis.Signer
 	attachments                             []string
 	status                                  string // Borrador, ready, Pendiente, Completado, Eliminado
+	created                                 time.Time
 	signed, evidence                        []byte
 	counts                                  Counts
 	webhooks                                []string
@@ -147,6 +148,7 @@ func New(opts Options) *Simulator {
 	s.mux.HandleFunc("POST /documents/get-details-document", s.auth(s.details))
 	s.mux.HandleFunc("POST /documents/delete-draft", s.auth(s.deleteDraft))
 	s.mux.HandleFunc("POST /documents/get-ready-documents", s.auth(s.ready))
+	s.mux.HandleFunc("POST /documents/get-documents", s.auth(s.list))
 	s.mux.HandleFunc("POST /documents/finish-ready-document", s.auth(s.finish))
 	s.mux.HandleFunc("GET /sim/files/{id}/{kind}", s.file)
 	s.mux.HandleFunc("GET /sim/processes", func(w http.ResponseWriter, _ *http.Request) { simkit.WriteJSON(w, 200, s.Processes()) })
@@ -285,7 +287,7 @@ func (s *Simulator) generate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d := &document{id: randomID(), name: req.Name, subaccount: req.Subaccount, signers: req.Signers,
-		status: contractualis.StatusDraft, baseURL: "http://" + r.Host, scenario: s.opts.DefaultScenario}
+		status: contractualis.StatusDraft, baseURL: "http://" + r.Host, scenario: s.opts.DefaultScenario, created: time.Now().UTC()}
 	for _, a := range req.Attachments {
 		if _, ok := decodePDF(a.Data); !ok || a.Filename == "" {
 			reply(w, 400, "Invalid attachment", nil)

@@ -20,13 +20,21 @@ import (
 	"github.com/firmaflow/firmaflow/signing"
 )
 
-// Start starts a SigningProcess. Starting the same process id twice fails
-// with *serviceerror.WorkflowExecutionAlreadyStarted: process ids are idempotency keys.
+// Start starts a SigningProcess. Process ids are idempotency keys: starting
+// an id that exists with the same input returns that process, running or
+// ended (a retry after a lost answer or a Temporal restart); a different
+// input under the same id fails with *ConflictError.
+//
+// The id reuse policy REJECT_DUPLICATE and conflict policy FAIL make Temporal
+// refuse a second run under the id; other-language clients must set the same
+// (see the README), and the Send activity's marker keeps a second run that
+// was started anyway from reaching the provider.
 func Start(ctx context.Context, c client.Client, taskQueue string, in signing.Input) (client.WorkflowRun, error) {
 	in = in.WithDefaults()
 	if err := in.Validate(); err != nil {
 		return nil, fmt.Errorf("start process: %w", err)
 	}
+	sum := InputSHA256(in)
 	opts := client.StartWorkflowOptions{
 		ID:                                       signing.WorkflowID(in.ProcessID),
 		TaskQueue:                                taskQueue,
@@ -38,8 +46,12 @@ func Start(ctx context.Context, c client.Client, taskQueue string, in signing.In
 			temporal.NewSearchAttributeKeyKeyword(signing.AttrStatus).ValueSet(string(signing.StatusSending)),
 		),
 		StaticSummary: fmt.Sprintf("%s — %d signer(s) via %s", in.Title, len(in.Signers), in.Provider),
+		Memo:          map[string]any{MemoInputSHA256: sum},
 	}
 	run, err := c.ExecuteWorkflow(ctx, opts, signing.WorkflowType, in)
+	if isAlreadyStarted(err) {
+		return existing(ctx, c, in, sum)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start process %s: %w", in.ProcessID, err)
 	}

@@ -1,0 +1,67 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/firmaflow/firmaflow/providers"
+	"github.com/firmaflow/firmaflow/signing"
+)
+
+// inboxWorkflowType is workflows.InboxWorkflowType (workflows imports this
+// package, so the name is repeated here).
+const inboxWorkflowType = "EventInbox"
+
+// announceSlack widens the search for clock differences between the worker
+// and Temporal.
+const announceSlack = 5 * time.Second
+
+// findAnnounced looks for the provider process that an earlier attempt of
+// this send opened when its answer was lost, at a provider with neither an
+// idempotency key nor a listing (providers.Describer: ArqSIGN). Such a
+// process announces itself: its first webhook ("process sent") reaches the
+// bridge, which finds no owner and holds it in an EventInbox tagged with the
+// provider's reference. A running inbox started since the first attempt,
+// whose process has the input's title and signers and is live, is the one;
+// taking it lets the inbox deliver to this process. "" when there is none:
+// the attempt never reached the provider, or its announcement is not
+// configured (ArqSIGN's trigger 1), and the caller sends again.
+func (a *Activities) findAnnounced(ctx context.Context, d providers.Describer, in signing.Input, since time.Time) (string, error) {
+	if a.Temporal == nil {
+		return "", nil
+	}
+	query := fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND ExecutionStatus = 'Running' AND StartTime >= '%s'",
+		inboxWorkflowType, signing.AttrProvider, in.Provider, since.Add(-announceSlack).UTC().Format(time.RFC3339Nano))
+	resp, err := a.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: a.Namespace, Query: query, PageSize: 100})
+	if err != nil {
+		return "", fmt.Errorf("send: look for an announced process: %w", err)
+	}
+	want := make([]string, 0, len(in.Signers))
+	for _, s := range in.Signers {
+		want = append(want, strings.ToLower(s.Email))
+	}
+	slices.Sort(want)
+	for _, ex := range resp.GetExecutions() {
+		var ref string
+		f := ex.GetSearchAttributes().GetIndexedFields()[signing.AttrProviderRef]
+		if f == nil || converter.GetDefaultDataConverter().FromPayload(f, &ref) != nil || ref == "" {
+			continue
+		}
+		desc, err := d.Describe(ctx, ref)
+		if err != nil {
+			return "", fmt.Errorf("send: describe announced process %s: %w", ref, err)
+		}
+		got := slices.Clone(desc.SignerEmails)
+		slices.Sort(got)
+		if desc.Live && desc.Name == in.Title && slices.Equal(got, want) {
+			return ref, nil
+		}
+	}
+	return "", nil
+}
