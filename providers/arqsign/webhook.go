@@ -194,6 +194,14 @@ func documents(ctx context.Context, p WebhookPayload, store providers.Store) ([]
 
 func document(ctx context.Context, ref string, i int, kind signing.DocumentKind, name, link, b64 string, store providers.Store) (signing.EventDocument, error) {
 	doc := signing.EventDocument{Kind: kind, Name: name, ContentType: "application/pdf"}
+	// ref and name become a store key: bounded first, so an oversize one is
+	// a final refusal (413), not a store failure the provider retries forever.
+	if err := signing.CheckLen("provider_ref", ref, signing.MaxEventProviderRefBytes); err != nil {
+		return doc, err
+	}
+	if err := signing.CheckLen("documents[].name", name, signing.MaxDocumentNameBytes); err != nil {
+		return doc, err
+	}
 	switch {
 	case link != "":
 		doc.URL = link
