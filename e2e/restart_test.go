@@ -75,7 +75,7 @@ func TestProcessesCarryOnAfterADevStackRestart(t *testing.T) {
 		require.NoError(t, err)
 		in := signing.Input{ProcessID: id, Provider: p, Title: fmt.Sprintf("Restart %s [sim:sign]", p),
 			Documents: []signing.DocumentRef{{Name: "contract.pdf", Key: doc.Key}},
-			Signers: signers, ExpiresInDays: 10}
+			Signers:   signers, ExpiresInDays: 10}
 		_, err = processes.Start(ctx, first.Client, first.Config.Temporal.TaskQueue, in)
 		require.NoError(t, err)
 		ids[p] = id

@@ -268,7 +268,7 @@ func (s *Simulator) create(w http.ResponseWriter, r *http.Request) {
 	}
 	scenario, _, err := simkit.Scenario(req.Name, s.opts.DefaultScenario, scenarioTag, Scenarios)
 	if err != nil {
-		simkit.RefuseScenario(w, err)
+		simkit.RefuseScenario(w, "message", err)
 		return
 	}
 	t := &tx{id: cuid(), name: req.Name, endpoint: req.NotificationEndpoint, status: autosign.StatusDraft,

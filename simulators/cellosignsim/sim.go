@@ -271,7 +271,7 @@ func (s *Simulator) create(kind string) http.HandlerFunc {
 		}
 		scenario, _, err := simkit.Scenario(req.Name, s.opts.DefaultScenario, scenarioTag, Scenarios)
 		if err != nil {
-			simkit.RefuseScenario(w, err)
+			simkit.RefuseScenario(w, "detail", err)
 			return
 		}
 		s.mu.Lock()

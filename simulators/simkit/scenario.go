@@ -54,7 +54,7 @@ func Scenario(title, def string, tag *regexp.Regexp, known []string) (string, []
 }
 
 // RefuseScenario answers a send naming an unknown scenario: 400, with the
-// reason under the keys the providers' clients read errors from.
-func RefuseScenario(w http.ResponseWriter, err error) {
-	WriteJSON(w, http.StatusBadRequest, map[string]string{"message": err.Error(), "detail": err.Error(), "error": err.Error()})
+// reason under key, where the simulated provider puts its error messages.
+func RefuseScenario(w http.ResponseWriter, key string, err error) {
+	WriteJSON(w, http.StatusBadRequest, map[string]string{key: err.Error()})
 }
