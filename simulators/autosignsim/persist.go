@@ -124,3 +124,15 @@ func (s *Simulator) played(t *tx) {
 	t.finished = true
 	s.mu.Unlock()
 }
+
+// pauseFor waits a scenario step, except while replaying steps taken
+// before a restart: those were waited for already.
+func (s *Simulator) pauseFor(t *tx) bool {
+	s.mu.Lock()
+	replaying := t.replay.Replaying()
+	s.mu.Unlock()
+	if replaying {
+		return s.ctx.Err() == nil
+	}
+	return s.pause()
+}

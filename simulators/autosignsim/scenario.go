@@ -24,12 +24,12 @@ func (s *Simulator) play(t *tx) {
 	switch t.scenario {
 	case ScenarioSign:
 		for _, r := range signers {
-			if !s.pause() {
+			if !s.pauseFor(t) {
 				return
 			}
 			s.playEvent(t, "recipient_submitted", map[string]any{"id": t.id, "status": "started", "recipient": person(r)})
 		}
-		if !s.pause() {
+		if !s.pauseFor(t) {
 			return
 		}
 		s.mu.Lock()
@@ -44,18 +44,18 @@ func (s *Simulator) play(t *tx) {
 			"sealed_documents": []map[string]any{{"id": t.id + "-sealed", "name": "sealed-" + t.name + ".pdf", "created_at": now(),
 				"document": map[string]string{"id": t.id + "-d1", "name": "document.pdf"}}}})
 	case ScenarioReject:
-		if s.pause() {
+		if s.pauseFor(t) {
 			s.set(t, autosign.StatusRejected)
 			s.playEvent(t, "transaction_rejected", map[string]any{"id": t.id, "status": "rejected", "rejected_by": person(signers[len(signers)-1]),
 				"rejected_reason": RejectReason})
 		}
 	case ScenarioCancel:
-		if s.pause() {
+		if s.pauseFor(t) {
 			s.set(t, autosign.StatusCancelled)
 			s.playEvent(t, "transaction_cancelled", map[string]any{"id": t.id, "status": "cancelled", "cancelled_reason": "Campos incorrectos en el documento", "cancelled_at": now()})
 		}
 	case ScenarioExpire:
-		if s.pause() {
+		if s.pauseFor(t) {
 			s.set(t, autosign.StatusExpired)
 			s.playEvent(t, "transaction_expired", map[string]any{"id": t.id, "status": "expired", "expiration_days": nil, "expired_at": now()})
 		}

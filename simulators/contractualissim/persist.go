@@ -135,3 +135,15 @@ func (s *Simulator) spent(d *document) bool {
 	defer s.mu.Unlock()
 	return d.counts.TokensSpent > 0
 }
+
+// pauseFor waits a scenario step, except while replaying steps taken
+// before a restart: those were waited for already.
+func (s *Simulator) pauseFor(d *document) bool {
+	s.mu.Lock()
+	replaying := d.replay.Replaying()
+	s.mu.Unlock()
+	if replaying {
+		return s.ctx.Err() == nil
+	}
+	return s.pause()
+}

@@ -17,7 +17,7 @@ func (s *Simulator) play(d *document) {
 		return
 	}
 	for _, sg := range d.signers {
-		if !s.pause() || !s.alive(d) {
+		if !s.pauseFor(d) || !s.alive(d) {
 			return
 		}
 		s.playPost(d, map[string]any{"event": contractualis.EventSigned, "timestamp": now(), "data": map[string]any{
@@ -25,7 +25,7 @@ func (s *Simulator) play(d *document) {
 			"signer": map[string]string{"name": sg.Name, "email": sg.Email, "signed_at": time.Now().Format("2006-01-02 15:04:05.000")},
 		}})
 	}
-	if !s.pause() || !s.alive(d) {
+	if !s.pauseFor(d) || !s.alive(d) {
 		return
 	}
 	if s.spent(d) {
@@ -56,7 +56,7 @@ func (s *Simulator) seal(d *document) {
 		"document_id": d.id, "status": "pending",
 		"document": map[string]string{"name": d.name, "creator": s.opts.Email, "tokentime": "t-" + d.id},
 	}})
-	if !s.pause() {
+	if !s.pauseFor(d) {
 		return
 	}
 	s.mu.Lock()
