@@ -170,3 +170,15 @@ func TestTemporalRefusalIsNot503(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
 	require.Empty(t, rec.Header().Get("Retry-After"))
 }
+
+// TestDelivererRefusesOversizeEvents: the deliverer checks the bounds too,
+// before it touches Temporal (its client is nil here).
+func TestDelivererRefusesOversizeEvents(t *testing.T) {
+	d := &TemporalDeliverer{}
+	err := d.Deliver(context.Background(), signing.Event{Key: strings.Repeat("k", 3<<20), Provider: "autosign", ProviderRef: "r1"})
+	var tooLarge *signing.EventTooLargeError
+	require.ErrorAs(t, err, &tooLarge)
+	status, final := finalStatus(err)
+	require.True(t, final)
+	require.Equal(t, http.StatusRequestEntityTooLarge, status)
+}
