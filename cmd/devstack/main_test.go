@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -64,47 +65,10 @@ func TestTemporalDiesWithASIGKILLedDevStack(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the parent-death signal is Linux only")
 	}
-	if testing.Short() || os.Getenv("FIRMAFLOW_TEMPORAL_CLI") == "" {
-		t.Skip("needs a Temporal CLI binary (FIRMAFLOW_TEMPORAL_CLI); not in -short")
-	}
+	needsTemporal(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "devstack")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("build the dev stack: %v", err)
-	}
-	cmd := exec.Command(bin, "-state", filepath.Join(dir, "state"), "-temporal", freeAddr(t), "-ui-port", "",
-		"-bridge", freeAddr(t), "-arqsign-sim", freeAddr(t), "-contractualis-sim", freeAddr(t),
-		"-autosign-sim", freeAddr(t), "-cellosign-sim", freeAddr(t))
-	cmd.Env = append(os.Environ(), "FIRMAFLOW_DOCSTORE_URL="+filepath.Join(dir, "docs"), "FIRMAFLOW_LOG_LEVEL=warn")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	up := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "dev stack is up") {
-				up <- true
-			}
-		}
-		close(up)
-	}()
-	select {
-	case ok := <-up:
-		if !ok {
-			t.Fatal("the dev stack exited before it was up")
-		}
-	case <-time.After(3 * time.Minute):
-		t.Fatal("the dev stack did not come up")
-	}
+	bin := buildDevstack(t)
+	cmd := startDevstack(t, bin, devstackArgs(t, dir), dir)
 	kids := children(cmd.Process.Pid)
 	if len(kids) == 0 {
 		t.Fatal("no Temporal child found under the dev stack")
@@ -130,4 +94,89 @@ func TestTemporalDiesWithASIGKILLedDevStack(t *testing.T) {
 		}
 	}
 	t.Logf("Temporal child gone %v after the SIGKILL", time.Since(killed).Round(time.Millisecond))
+}
+
+// needsTemporal: these tests run the real dev stack, which builds the
+// Temporal CLI on first use (FIRMAFLOW_TEMPORAL_CLI names a built one).
+func needsTemporal(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the whole dev stack; not in -short")
+	}
+}
+
+// buildDevstack builds this command once for the package's tests:
+// signals reach a built binary, not one run by go run.
+func buildDevstack(t *testing.T) string {
+	t.Helper()
+	build.once.Do(func() {
+		build.dir, build.err = os.MkdirTemp("", "devstack-bin")
+		if build.err != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(build.dir, "devstack"), ".")
+		cmd.Stderr = os.Stderr
+		build.err = cmd.Run()
+	})
+	if build.err != nil {
+		t.Fatalf("build the dev stack: %v", build.err)
+	}
+	return filepath.Join(build.dir, "devstack")
+}
+
+var build struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if build.dir != "" {
+		os.RemoveAll(build.dir)
+	}
+	os.Exit(code)
+}
+
+// devstackArgs gives the stack a state directory under dir and free ports.
+func devstackArgs(t *testing.T, dir string, extra ...string) []string {
+	t.Helper()
+	return append([]string{"-state", filepath.Join(dir, "state"), "-temporal", freeAddr(t), "-ui-port", "",
+		"-bridge", freeAddr(t), "-arqsign-sim", freeAddr(t), "-contractualis-sim", freeAddr(t),
+		"-autosign-sim", freeAddr(t), "-cellosign-sim", freeAddr(t)}, extra...)
+}
+
+// startDevstack runs the dev stack binary and waits until it says it is up.
+func startDevstack(t *testing.T, bin string, args []string, dir string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "FIRMAFLOW_DOCSTORE_URL="+filepath.Join(dir, "docs"), "FIRMAFLOW_LOG_LEVEL=warn")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	up := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "dev stack is up") {
+				up <- true
+			}
+		}
+		close(up)
+	}()
+	select {
+	case ok := <-up:
+		if !ok {
+			t.Fatal("the dev stack exited before it was up")
+		}
+	case <-time.After(10 * time.Minute): // the first run builds the Temporal CLI
+		t.Fatal("the dev stack did not come up")
+	}
+	return cmd
 }
