@@ -122,10 +122,11 @@ func (s *Simulator) replaying(p *process) bool {
 	return p.replay.Replaying()
 }
 
-// stepTaken counts a step unless the simulator is closing (its webhook may
-// have been cut short: the replay posts it again, as a provider would).
-func (s *Simulator) stepTaken(p *process) {
-	if s.ctx.Err() != nil {
+// stepTaken counts a step unless its webhook was cut short by Close (then
+// the replay posts it again, as a provider would). A webhook the receiver
+// took counts even if Close came right after.
+func (s *Simulator) stepTaken(p *process, delivered bool) {
+	if !delivered && s.ctx.Err() != nil {
 		return
 	}
 	s.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -87,6 +88,8 @@ func TestScenarioCarriesOnAfterARestart(t *testing.T) {
 	waitUntil(t, "two signatures", func() bool { return len(h.seen()) >= 3 })
 	sim.Close()
 	api.Close()
+	v, _ := sim.Process(res.ProviderRef)
+	known := len(v.Webhooks)
 	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("state file: %v %v", info, err)
 	}
@@ -99,17 +102,27 @@ func TestScenarioCarriesOnAfterARestart(t *testing.T) {
 		return len(s) > 0 && s[len(s)-1] == arqsign.TriggerCompleted
 	})
 	want := []int{arqsign.TriggerSent, arqsign.TriggerSigned, arqsign.TriggerSigned, arqsign.TriggerSigned, arqsign.TriggerSigned, arqsign.TriggerCompleted}
-	got := h.seen()
-	if len(got) != len(want) {
-		t.Fatalf("webhooks across the restart %v (%d before it), want each once: %v", got, before, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("webhooks across the restart %v, want %v", got, want)
-		}
+	if got := h.seen(); !acrossRestart(got, want, known) {
+		t.Fatalf("webhooks across the restart %v (%d received, %d known delivered before it), want each once: %v", got, before, known, want)
 	}
 	v, ok := sim.Process(res.ProviderRef)
 	if !ok || v.Status != arqsign.StatusCompleted || len(v.SignedSHA256) == 0 {
 		t.Fatalf("restored process %+v (known: %v)", v, ok)
 	}
+}
+
+// acrossRestart checks the webhooks a receiver got across a restart: the
+// first known ones (the simulator recorded them delivered before it
+// closed) as wanted, then the rest as wanted, each once — except that the
+// one in flight when Close cut it short may come twice (the receiver took
+// it without the simulator knowing), as a provider's redelivery does.
+func acrossRestart[T comparable](got, want []T, known int) bool {
+	if known > len(got) || known > len(want) || !slices.Equal(got[:known], want[:known]) {
+		return false
+	}
+	rest := got[known:]
+	if len(rest) == len(want)-known+1 && known < len(want) && rest[0] == want[known] {
+		rest = rest[1:]
+	}
+	return slices.Equal(rest, want[known:])
 }

@@ -82,8 +82,7 @@ func (s *Simulator) step(p *process, trigger int, who *signer) bool {
 	}
 	s.apply(p, trigger, who)
 	s.mu.Unlock()
-	s.post(p, trigger, who)
-	s.stepTaken(p)
+	s.stepTaken(p, s.post(p, trigger, who))
 	return true
 }
 

@@ -106,8 +106,7 @@ func (s *Simulator) playEvent(t *tx, typ string, data map[string]any) {
 	if skip {
 		return
 	}
-	s.event(t, typ, data)
-	if s.ctx.Err() != nil {
+	if !s.event(t, typ, data) && s.ctx.Err() != nil {
 		return // cut short by Close: the replay posts it again
 	}
 	s.mu.Lock()

@@ -82,9 +82,9 @@ func (s *Simulator) pause() bool {
 }
 
 // event posts an event to the transaction's notification_endpoint.
-func (s *Simulator) event(t *tx, typ string, data map[string]any) {
+func (s *Simulator) event(t *tx, typ string, data map[string]any) bool {
 	if t.endpoint == "" {
-		return
+		return false
 	}
 	body, _ := json.Marshal(map[string]any{"created": now(), "id": cuid(), "type": typ, "data": data})
 	h := http.Header{}
@@ -100,4 +100,5 @@ func (s *Simulator) event(t *tx, typ string, data map[string]any) {
 		t.delivered = append(t.delivered, typ)
 	}
 	s.mu.Unlock()
+	return res.Delivered
 }

@@ -109,8 +109,7 @@ func (s *Simulator) playPost(d *document, payload map[string]any) {
 	if skip {
 		return
 	}
-	s.post(d, payload)
-	if s.ctx.Err() != nil {
+	if !s.post(d, payload) && s.ctx.Err() != nil {
 		return // cut short by Close: the replay posts it again
 	}
 	s.mu.Lock()
