@@ -73,11 +73,21 @@ func TestProcessCarriesOnAfterTheDevStackIsKilled(t *testing.T) {
 	}
 	c.Close()
 	time.Sleep(300 * time.Millisecond) // the simulators persist within 100 ms of a change
+	kids := children(stack.Process.Pid)
 	stack.Process.Signal(syscall.SIGKILL)
 	stack.Wait()
 
-	// Its Temporal child dies with it (Pdeathsig), freeing the ports; the
-	// restart would otherwise refuse them.
+	// Its Temporal child dies with it (Pdeathsig), freeing the ports (a
+	// restart refuses a taken port): wait for the kernel to finish it.
+	deadline = time.Now().Add(10 * time.Second)
+	for _, k := range kids {
+		for alive(k) {
+			if time.Now().After(deadline) {
+				t.Fatalf("Temporal child %d outlived the SIGKILLed dev stack", k)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	startDevstack(t, bin, args, dir)
 	c, err = client.Dial(client.Options{HostPort: temporalAddr})
 	if err != nil {
