@@ -19,11 +19,13 @@ const (
 	MaxSignerEmailBytes      = 320 // RFC 3696: 64 local + @ + 255 domain
 	MaxEventReasonBytes      = 4 << 10
 	MaxEventDocuments        = 50
-	MaxDocumentNameBytes     = 255 // a file name on most file systems
-	MaxDocumentURLBytes      = 4 << 10
-	MaxDocumentKeyBytes      = 1 << 10
-	MaxContentTypeBytes      = 255
-	MaxSHA256Bytes           = 128
+	// MaxDocumentNameBytes: a file name on most file systems. (Store keys
+	// built from a name shorten it further; see activities.DocumentKey.)
+	MaxDocumentNameBytes = 255
+	MaxDocumentURLBytes  = 4 << 10
+	MaxDocumentKeyBytes  = 1 << 10
+	MaxContentTypeBytes  = 255
+	MaxSHA256Bytes       = 128
 	// MaxEventBytes bounds the encoded event as a whole.
 	MaxEventBytes = 64 << 10
 )

@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/firmaflow/firmaflow/activities"
 	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
@@ -24,6 +26,11 @@ import (
 // realBridge serves the four real providers' webhook parsers with a
 // recording deliverer and a 32 MiB body cap, as deployed.
 func realBridge(t *testing.T, d Deliverer) *Bridge {
+	t.Helper()
+	return realBridgeWithStore(t, d, "mem://")
+}
+
+func realBridgeWithStore(t *testing.T, d Deliverer, storeURL string) *Bridge {
 	t.Helper()
 	reg := providers.NewRegistry()
 	base := "http://provider.test"
@@ -39,7 +46,7 @@ func realBridge(t *testing.T, d Deliverer) *Bridge {
 	reg.Register(c, c)
 	reg.Register(s, s)
 	reg.Register(cs, cs)
-	store, err := docstore.Open(context.Background(), "mem://")
+	store, err := docstore.Open(context.Background(), storeURL)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	return New(Options{Providers: reg, Deliverer: d, Store: store, MaxBodyBytes: 32 << 20,
@@ -181,4 +188,30 @@ func TestDelivererRefusesOversizeEvents(t *testing.T) {
 	status, final := finalStatus(err)
 	require.True(t, final)
 	require.Equal(t, http.StatusRequestEntityTooLarge, status)
+}
+
+// TestLongNamesWithinBoundsAreStored: a document name within its bound
+// (255 bytes) still makes a valid file name in a directory store. It used
+// to become a path segment over the file system's 255-byte limit: a store
+// error, answered 503 forever.
+func TestLongNamesWithinBoundsAreStored(t *testing.T) {
+	d := &recordingDeliverer{}
+	name := strings.Repeat("n", signing.MaxDocumentNameBytes-4) + ".pdf"
+	body := fixture(t, "arqsign", "completed-base64.json", func(m map[string]any) {
+		m["documentos"].([]any)[0].(map[string]any)["nomeDocumento"] = name
+	})
+	rec := postProvider(t, realBridgeWithStore(t, d, t.TempDir()), "arqsign", body)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Len(t, d.events, 1)
+	require.Equal(t, name, d.events[0].Documents[0].Name, "the event keeps the full name")
+}
+
+// TestDocumentKeysFitAFileName: the longest name an event may carry still
+// makes a stored document's file name within 255 bytes.
+func TestDocumentKeysFitAFileName(t *testing.T) {
+	name := strings.Repeat("n", signing.MaxDocumentNameBytes)
+	for _, kind := range []signing.DocumentKind{signing.KindSigned, signing.KindSignatureRecord, signing.KindAuditTrail} {
+		key := activities.DocumentKey("p1", 99, signing.EventDocument{Kind: kind, Name: name})
+		require.LessOrEqual(t, len(path.Base(key)), 255, key)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/signing"
@@ -241,14 +242,31 @@ func (d *decodeReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// maxSegment bounds a store key segment taken from the payload: a file
+// name longer than the file system's 255 bytes is a store error that a
+// redelivery repeats forever.
+const maxSegment = 100
+
 func safeSegment(s string) string {
+	orig := s
 	s = strings.Map(func(r rune) rune {
 		if r == '/' || r == '\\' || r < 0x20 {
 			return '_'
 		}
 		return r
 	}, s)
-	return strings.ReplaceAll(s, "..", "_")
+	s = strings.ReplaceAll(s, "..", "_")
+	if len(s) > maxSegment {
+		// Cut on a rune boundary and keep the cut names apart by a hash of
+		// the whole.
+		cut := maxSegment
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		sum := sha256.Sum256([]byte(orig))
+		s = s[:cut] + "-" + hex.EncodeToString(sum[:6])
+	}
+	return s
 }
 
 // Acknowledge answers ArqSIGN. Its manual asks only for HTTP 200 within
