@@ -132,6 +132,13 @@ func TestOversizeEventFieldsAreRefusedFinally(t *testing.T) {
 		{"arqsign Base64 document name", "arqsign", fixture(t, "arqsign", "completed-base64.json", func(m map[string]any) {
 			m["documentos"].([]any)[0].(map[string]any)["nomeDocumento"] = long(4000) + ".pdf"
 		}), http.StatusRequestEntityTooLarge},
+		{"arqsign too many documents", "arqsign", fixture(t, "arqsign", "completed-links.json", func(m map[string]any) {
+			docs := m["documentos"].([]any)
+			for len(docs) <= signing.MaxEventDocuments {
+				docs = append(docs, docs[0])
+			}
+			m["documentos"] = docs
+		}), http.StatusRequestEntityTooLarge},
 		{"cellosign file name", "cellosign", fixture(t, "cellosign", "archive-valid.json", func(m map[string]any) {
 			obj(m, "signed_document")["filename"] = long(signing.MaxDocumentNameBytes + 1)
 		}), http.StatusRequestEntityTooLarge},

@@ -167,6 +167,10 @@ func parseTime(s string) time.Time {
 // the fetch activity; Base64 content is decoded into the store now, so the
 // signal carries a reference and never the bytes.
 func documents(ctx context.Context, p WebhookPayload, store providers.Store) ([]signing.EventDocument, error) {
+	// Refused before anything is stored: the event could not carry them.
+	if len(p.Documentos) > signing.MaxEventDocuments {
+		return nil, &signing.EventTooLargeError{Field: "documents", Size: len(p.Documentos), Limit: signing.MaxEventDocuments}
+	}
 	var out []signing.EventDocument
 	for i, d := range p.Documentos {
 		name := d.NomeDocumento
