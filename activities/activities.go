@@ -15,6 +15,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -319,6 +320,19 @@ func DocumentKey(processID string, index int, doc signing.EventDocument) string 
 	name := path.Base(strings.ReplaceAll(doc.Name, "\\", "/"))
 	if name == "." || name == "/" || name == "" || strings.Contains(name, "..") {
 		name = "document"
+	}
+	// With its prefix the name must stay a valid file name (255 bytes), or
+	// every fetch of it fails; the index keeps shortened names apart.
+	if len(name) > 200 {
+		ext := path.Ext(name)
+		if len(ext) > 16 {
+			ext = ""
+		}
+		cut := 200 - len(ext)
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		name = name[:cut] + ext
 	}
 	return fmt.Sprintf("processes/%s/%s/%02d-%s", safe(processID), doc.Kind, index, name)
 }

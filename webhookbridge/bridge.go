@@ -142,7 +142,14 @@ func (b *Bridge) webhook(c echo.Context) error {
 	case errors.As(err, &invalid):
 		log.Warn("webhook refused: invalid payload", "reason", invalid.Reason)
 		return b.answer(c, hook, http.StatusBadRequest, err)
-	case err != nil:
+	case err == nil:
+		err = validateEvents(events)
+	}
+	if status, final := finalStatus(err); final {
+		log.Warn("webhook refused: event over its bounds", "status", status, "error", err)
+		return b.answer(c, hook, status, err)
+	}
+	if err != nil {
 		log.Error("webhook not accepted: parse", "error", err)
 		return b.answer(c, hook, http.StatusServiceUnavailable, errors.New("temporarily unable to accept the notification"))
 	}
@@ -160,6 +167,10 @@ func (b *Bridge) webhook(c echo.Context) error {
 		case errors.Is(err, ErrOwnerEnded):
 			log.Info("event for an ended process acknowledged", "provider_ref", ev.ProviderRef, "type", ev.Type)
 		default:
+			if status, final := finalStatus(err); final {
+				log.Warn("event refused by Temporal; a retry cannot help", "provider_ref", ev.ProviderRef, "status", status, "error", err)
+				return b.answer(c, hook, status, err)
+			}
 			log.Warn("event not delivered; provider must retry", "provider_ref", ev.ProviderRef, "type", ev.Type, "error", err)
 			c.Response().Header().Set("Retry-After", "5")
 			return b.answer(c, hook, http.StatusServiceUnavailable, err)

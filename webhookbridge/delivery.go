@@ -58,6 +58,10 @@ func ValidRef(ref string) bool { return refPattern.MatchString(ref) }
 // Deliver signals the owner of ev. Errors other than ErrOwnerEnded mean
 // "not delivered; try again".
 func (d *TemporalDeliverer) Deliver(ctx context.Context, ev signing.Event) error {
+	// Whoever calls, an event over its bounds never becomes a signal.
+	if err := ev.Validate(); err != nil {
+		return fmt.Errorf("deliver: %w", err)
+	}
 	if !ValidRef(ev.Provider) {
 		return fmt.Errorf("deliver: malformed provider name %q", ev.Provider)
 	}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -23,7 +24,7 @@ import (
 )
 
 func main() {
-	state := flag.String("state", ".devstack", "directory for the Temporal dev server's database")
+	state := flag.String("state", ".devstack", "directory for the dev stack's state: Temporal's database and log, the simulators' processes")
 	temporalAddr := flag.String("temporal", "127.0.0.1:7233", "Temporal frontend address")
 	uiPort := flag.String("ui-port", "8233", "Temporal UI port")
 	bridgeAddr := flag.String("bridge", "127.0.0.1:8080", "webhook bridge address")
@@ -49,9 +50,18 @@ func main() {
 		log.Error("state directory", "error", err)
 		os.Exit(1)
 	}
+	// Temporal's own log goes to a file in the state directory: there when
+	// something goes wrong, and (a file, not a pipe to this process) it is
+	// not what ends the server when the dev stack dies — Pdeathsig is.
+	temporalLog, err := os.OpenFile(filepath.Join(*state, "temporal.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		log.Error("Temporal log file", "error", err)
+		os.Exit(1)
+	}
+	defer temporalLog.Close()
 	stack, err := devstack.Start(ctx, devstack.Options{
 		TemporalHostPort: *temporalAddr, UIPort: *uiPort, BridgeAddr: *bridgeAddr, SimulatorAddrs: addrs(sims),
-		StateDir: *state, Config: cfg, DefaultScenario: *scenario, SimStepDelay: *step, Logger: log,
+		StateDir: *state, Config: cfg, DefaultScenario: *scenario, SimStepDelay: *step, Logger: log, TemporalLogs: temporalLog,
 	})
 	if err != nil {
 		log.Error("dev stack failed to start", "error", err)

@@ -13,14 +13,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
-
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/firmaflow/firmaflow/signing"
 )
@@ -100,15 +97,31 @@ type Options struct {
 }
 
 // Start builds (if needed) and starts a dev server with firmaflow's search
-// attributes registered.
-func Start(ctx context.Context, log *slog.Logger, opts Options) (*testsuite.DevServer, error) {
+// attributes registered. It refuses, naming the port, when the frontend or
+// UI port is taken, rather than use whatever listens there; the server dies
+// with this process (Linux), even when this process is SIGKILLed.
+func Start(ctx context.Context, log *slog.Logger, opts Options) (*Server, error) {
 	bin, err := Binary(ctx, log)
 	if err != nil {
 		return nil, err
 	}
-	attrs := make([]temporal.SearchAttributeUpdate, 0, len(signing.SearchAttributeNames))
-	for _, name := range signing.SearchAttributeNames {
-		attrs = append(attrs, temporal.NewSearchAttributeKeyKeyword(name).ValueSet(""))
+	hostPort := opts.HostPort
+	if hostPort == "" {
+		if hostPort, err = freeHostPort(); err != nil {
+			return nil, fmt.Errorf("devserver: pick a port: %w", err)
+		}
+	}
+	host, port, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: invalid host:port %q: %w", hostPort, err)
+	}
+	if err := CheckFree("Temporal frontend", hostPort); err != nil {
+		return nil, err
+	}
+	if opts.UIPort != "" {
+		if err := CheckFree("Temporal UI", net.JoinHostPort(host, opts.UIPort)); err != nil {
+			return nil, err
+		}
 	}
 	logs := opts.Logs
 	if logs == nil {
@@ -118,15 +131,19 @@ func Start(ctx context.Context, log *slog.Logger, opts Options) (*testsuite.DevS
 	if ns == "" {
 		ns = "default"
 	}
-	return testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath:     bin,
-		ClientOptions:    &client.Options{HostPort: opts.HostPort, Namespace: ns},
-		DBFilename:       opts.DBFile,
-		EnableUI:         opts.UIPort != "",
-		UIPort:           opts.UIPort,
-		LogLevel:         "warn",
-		SearchAttributes: temporal.NewSearchAttributes(attrs...),
-		Stdout:           logs,
-		Stderr:           logs,
-	})
+	args := []string{"server", "start-dev", "--ip", host, "--port", port, "--namespace", ns,
+		"--dynamic-config-value", "frontend.enableServerVersionCheck=false", "--log-level", "warn"}
+	if opts.UIPort == "" {
+		args = append(args, "--headless")
+	} else {
+		args = append(args, "--ui-port", opts.UIPort)
+	}
+	if opts.DBFile != "" {
+		args = append(args, "--db-filename", opts.DBFile)
+	}
+	for _, name := range signing.SearchAttributeNames {
+		args = append(args, "--search-attribute", name+"=Keyword")
+	}
+	log.Debug("starting the Temporal dev server", "path", bin, "args", args)
+	return startProcess(ctx, bin, args, hostPort, ns, logs)
 }

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/firmaflow/firmaflow/config"
@@ -66,7 +65,7 @@ type Options struct {
 // Stack is a running dev stack.
 type Stack struct {
 	Config    config.Config
-	Temporal  *testsuite.DevServer
+	Temporal  *devserver.Server
 	Client    client.Client
 	Store     *docstore.Store
 	BridgeURL string
@@ -101,12 +100,33 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	if err := checkDefaultScenario(opts.DefaultScenario); err != nil {
+		return nil, err
+	}
 	s := &Stack{log: log, opts: opts}
 	defer func() {
 		if err != nil {
 			s.Close()
 		}
 	}()
+	bridgeLn, err := listen("webhook bridge", opts.BridgeAddr)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { bridgeLn.Close() })
+	s.BridgeURL = "http://" + bridgeLn.Addr().String()
+	s.SimURLs = map[string]string{}
+	simLns := map[string]net.Listener{}
+	for _, name := range []string{arqsign.Name, contractualis.Name, autosign.Name, cellosign.Name} {
+		ln, err := listen(name+" simulator", opts.SimulatorAddrs[name])
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, func() { ln.Close() })
+		simLns[name], s.SimURLs[name] = ln, "http://"+ln.Addr().String()
+	}
+	// Temporal starts once every port of ours is held: a taken port is
+	// refused at once, naming it, and nothing half-starts.
 	dbFile := ""
 	if opts.StateDir != "" {
 		dbFile = filepath.Join(opts.StateDir, "temporal.db")
@@ -119,23 +139,6 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	if opts.UIPort != "" {
 		s.UIURL = "http://localhost:" + opts.UIPort
-	}
-
-	bridgeLn, err := listen(opts.BridgeAddr)
-	if err != nil {
-		return nil, err
-	}
-	s.closers = append(s.closers, func() { bridgeLn.Close() })
-	s.BridgeURL = "http://" + bridgeLn.Addr().String()
-	s.SimURLs = map[string]string{}
-	simLns := map[string]net.Listener{}
-	for _, name := range []string{arqsign.Name, contractualis.Name, autosign.Name, cellosign.Name} {
-		ln, err := listen(opts.SimulatorAddrs[name])
-		if err != nil {
-			return nil, err
-		}
-		s.closers = append(s.closers, func() { ln.Close() })
-		simLns[name], s.SimURLs[name] = ln, "http://"+ln.Addr().String()
 	}
 	hook := func(name string) string { return s.BridgeURL + "/webhooks/" + name }
 	simLog := func(name string) *slog.Logger { return log.With("component", name+"-sim") }
@@ -178,6 +181,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(arqsign.Name), Faults: opts.SimFaults,
 	})
 	s.closers = append(s.closers, s.ArqSIGN.Close)
+	if err := s.persist(s.ArqSIGN, arqsign.Name); err != nil {
+		return nil, err
+	}
 	s.serve(simLns[arqsign.Name], s.ArqSIGN.Handler())
 	s.Contractualis = contractualissim.New(contractualissim.Options{
 		APIKey: cfg.Contractualis.APIKey, Email: cfg.Contractualis.Email, Password: cfg.Contractualis.Password,
@@ -185,18 +191,27 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(contractualis.Name), Faults: opts.SimFaults,
 	})
 	s.closers = append(s.closers, s.Contractualis.Close)
+	if err := s.persist(s.Contractualis, contractualis.Name); err != nil {
+		return nil, err
+	}
 	s.serve(simLns[contractualis.Name], s.Contractualis.Handler())
 	s.Autosign = autosignsim.New(autosignsim.Options{
 		ClientID: cfg.Autosign.ClientID, ClientSecret: cfg.Autosign.ClientSecret, RefreshToken: cfg.Autosign.RefreshToken,
 		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(autosign.Name), Faults: opts.SimFaults,
 	})
 	s.closers = append(s.closers, s.Autosign.Close)
+	if err := s.persist(s.Autosign, autosign.Name); err != nil {
+		return nil, err
+	}
 	s.serve(simLns[autosign.Name], s.Autosign.Handler())
 	s.CelloSign = cellosignsim.New(cellosignsim.Options{
 		Token: cfg.CelloSign.Token, Project: cfg.CelloSign.Project, WebhookURL: hook(cellosign.Name), WebhookSecret: DevCelloSignSecret,
 		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(cellosign.Name), Faults: opts.SimFaults,
 	})
 	s.closers = append(s.closers, s.CelloSign.Close)
+	if err := s.persist(s.CelloSign, cellosign.Name); err != nil {
+		return nil, err
+	}
 	s.serve(simLns[cellosign.Name], s.CelloSign.Handler())
 
 	if s.Client, err = app.Dial(ctx, cfg, log.With("component", "temporal-client")); err != nil {
@@ -222,13 +237,15 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	return s, nil
 }
 
-func listen(addr string) (net.Listener, error) {
+// listen holds what's port for the stack's lifetime; a taken port is an
+// error naming it (a *devserver.PortInUseError).
+func listen(what, addr string) (net.Listener, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("devstack: listen %s: %w", addr, err)
+		return nil, fmt.Errorf("devstack: %w", &devserver.PortInUseError{What: what, HostPort: addr, Err: err})
 	}
 	return ln, nil
 }

@@ -14,6 +14,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/signing"
@@ -166,6 +167,10 @@ func parseTime(s string) time.Time {
 // the fetch activity; Base64 content is decoded into the store now, so the
 // signal carries a reference and never the bytes.
 func documents(ctx context.Context, p WebhookPayload, store providers.Store) ([]signing.EventDocument, error) {
+	// Refused before anything is stored: the event could not carry them.
+	if len(p.Documentos) > signing.MaxEventDocuments {
+		return nil, &signing.EventTooLargeError{Field: "documents", Size: len(p.Documentos), Limit: signing.MaxEventDocuments}
+	}
 	var out []signing.EventDocument
 	for i, d := range p.Documentos {
 		name := d.NomeDocumento
@@ -194,6 +199,14 @@ func documents(ctx context.Context, p WebhookPayload, store providers.Store) ([]
 
 func document(ctx context.Context, ref string, i int, kind signing.DocumentKind, name, link, b64 string, store providers.Store) (signing.EventDocument, error) {
 	doc := signing.EventDocument{Kind: kind, Name: name, ContentType: "application/pdf"}
+	// ref and name become a store key: bounded first, so an oversize one is
+	// a final refusal (413), not a store failure the provider retries forever.
+	if err := signing.CheckLen("provider_ref", ref, signing.MaxEventProviderRefBytes); err != nil {
+		return doc, err
+	}
+	if err := signing.CheckLen("documents[].name", name, signing.MaxDocumentNameBytes); err != nil {
+		return doc, err
+	}
 	switch {
 	case link != "":
 		doc.URL = link
@@ -233,14 +246,31 @@ func (d *decodeReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// maxSegment bounds a store key segment taken from the payload: a file
+// name longer than the file system's 255 bytes is a store error that a
+// redelivery repeats forever.
+const maxSegment = 100
+
 func safeSegment(s string) string {
+	orig := s
 	s = strings.Map(func(r rune) rune {
 		if r == '/' || r == '\\' || r < 0x20 {
 			return '_'
 		}
 		return r
 	}, s)
-	return strings.ReplaceAll(s, "..", "_")
+	s = strings.ReplaceAll(s, "..", "_")
+	if len(s) > maxSegment {
+		// Cut on a rune boundary and keep the cut names apart by a hash of
+		// the whole.
+		cut := maxSegment
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		sum := sha256.Sum256([]byte(orig))
+		s = s[:cut] + "-" + hex.EncodeToString(sum[:6])
+	}
+	return s
 }
 
 // Acknowledge answers ArqSIGN. Its manual asks only for HTTP 200 within

@@ -13,6 +13,7 @@ import (
 
 // play runs a process's scenario until it ends or the simulator closes.
 func (s *Simulator) play(p *process) {
+	defer s.played(p)
 	if !s.step(p, arqsign.TriggerSent, nil) {
 		return
 	}
@@ -66,6 +67,9 @@ func (s *Simulator) signAllAndComplete(p *process) {
 // webhook. It returns false when the scenario should stop: the simulator
 // closed, or the process was cancelled meanwhile.
 func (s *Simulator) step(p *process, trigger int, who *signer) bool {
+	if s.replayed(p) {
+		return true
+	}
 	select {
 	case <-s.ctx.Done():
 		return false
@@ -78,12 +82,15 @@ func (s *Simulator) step(p *process, trigger int, who *signer) bool {
 	}
 	s.apply(p, trigger, who)
 	s.mu.Unlock()
-	s.post(p, trigger, who)
+	s.stepTaken(p, s.post(p, trigger, who))
 	return true
 }
 
 // waitResume waits for a reenviar-processo call (resend or renewal).
 func (s *Simulator) waitResume(p *process) bool {
+	if s.replaying(p) {
+		return true
+	}
 	select {
 	case <-s.ctx.Done():
 		return false

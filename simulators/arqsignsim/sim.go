@@ -95,6 +95,7 @@ type Simulator struct {
 
 	mu        sync.Mutex
 	processes map[string]*process
+	persister *simkit.Persister // nil unless Persist was called
 }
 
 type process struct {
@@ -108,6 +109,8 @@ type process struct {
 	counts                      Counts
 	resume                      chan struct{} // a reenviar-processo call wakes the scenario
 	webhooks                    []int         // triggers posted and answered 2xx, in order
+	replay                      simkit.Replay // scenario steps taken (persist.go)
+	finished                    bool
 }
 
 type signer struct {
@@ -187,6 +190,9 @@ func (s *Simulator) SetWebhookURL(u string) {
 func (s *Simulator) Close() {
 	s.stop()
 	s.wg.Wait()
+	if err := s.persister.Close(); err != nil {
+		s.opts.Logger.Error("arqsign sim: final state not saved", "error", err)
+	}
 }
 
 // Process returns a view of a process.
@@ -246,9 +252,13 @@ func (s *Simulator) send(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, problem, http.StatusBadRequest)
 		return
 	}
-	p.scenario = s.opts.DefaultScenario
-	if m := scenarioTag.FindStringSubmatch(req.NomeProcesso); m != nil {
-		p.scenario = m[1]
+	scenario, m, err := simkit.Scenario(req.NomeProcesso, s.opts.DefaultScenario, scenarioTag, Scenarios)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	p.scenario = scenario
+	if m != nil {
 		p.base64 = strings.Contains(m[2], ",base64")
 	}
 	p.baseURL = "http://" + r.Host

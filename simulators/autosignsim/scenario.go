@@ -12,7 +12,8 @@ import (
 func now() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
 
 func (s *Simulator) play(t *tx) {
-	s.event(t, "transaction_started", map[string]any{"id": t.id, "status": "started",
+	defer s.played(t)
+	s.playEvent(t, "transaction_started", map[string]any{"id": t.id, "status": "started",
 		"started_by": map[string]string{"id": "u1", "email": "dev@autosign.io"}})
 	signers := []autosign.Recipient{}
 	for _, r := range t.recipients {
@@ -23,12 +24,12 @@ func (s *Simulator) play(t *tx) {
 	switch t.scenario {
 	case ScenarioSign:
 		for _, r := range signers {
-			if !s.pause() {
+			if !s.pauseFor(t) {
 				return
 			}
-			s.event(t, "recipient_submitted", map[string]any{"id": t.id, "status": "started", "recipient": person(r)})
+			s.playEvent(t, "recipient_submitted", map[string]any{"id": t.id, "status": "started", "recipient": person(r)})
 		}
-		if !s.pause() {
+		if !s.pauseFor(t) {
 			return
 		}
 		s.mu.Lock()
@@ -39,24 +40,24 @@ func (s *Simulator) play(t *tx) {
 		for _, r := range signers {
 			recipients = append(recipients, person(r))
 		}
-		s.event(t, "transaction_completed", map[string]any{"id": t.id, "status": "completed", "recipients": recipients,
+		s.playEvent(t, "transaction_completed", map[string]any{"id": t.id, "status": "completed", "recipients": recipients,
 			"sealed_documents": []map[string]any{{"id": t.id + "-sealed", "name": "sealed-" + t.name + ".pdf", "created_at": now(),
 				"document": map[string]string{"id": t.id + "-d1", "name": "document.pdf"}}}})
 	case ScenarioReject:
-		if s.pause() {
+		if s.pauseFor(t) {
 			s.set(t, autosign.StatusRejected)
-			s.event(t, "transaction_rejected", map[string]any{"id": t.id, "status": "rejected", "rejected_by": person(signers[len(signers)-1]),
+			s.playEvent(t, "transaction_rejected", map[string]any{"id": t.id, "status": "rejected", "rejected_by": person(signers[len(signers)-1]),
 				"rejected_reason": RejectReason})
 		}
 	case ScenarioCancel:
-		if s.pause() {
+		if s.pauseFor(t) {
 			s.set(t, autosign.StatusCancelled)
-			s.event(t, "transaction_cancelled", map[string]any{"id": t.id, "status": "cancelled", "cancelled_reason": "Campos incorrectos en el documento", "cancelled_at": now()})
+			s.playEvent(t, "transaction_cancelled", map[string]any{"id": t.id, "status": "cancelled", "cancelled_reason": "Campos incorrectos en el documento", "cancelled_at": now()})
 		}
 	case ScenarioExpire:
-		if s.pause() {
+		if s.pauseFor(t) {
 			s.set(t, autosign.StatusExpired)
-			s.event(t, "transaction_expired", map[string]any{"id": t.id, "status": "expired", "expiration_days": nil, "expired_at": now()})
+			s.playEvent(t, "transaction_expired", map[string]any{"id": t.id, "status": "expired", "expiration_days": nil, "expired_at": now()})
 		}
 	}
 }
@@ -81,9 +82,9 @@ func (s *Simulator) pause() bool {
 }
 
 // event posts an event to the transaction's notification_endpoint.
-func (s *Simulator) event(t *tx, typ string, data map[string]any) {
+func (s *Simulator) event(t *tx, typ string, data map[string]any) bool {
 	if t.endpoint == "" {
-		return
+		return false
 	}
 	body, _ := json.Marshal(map[string]any{"created": now(), "id": cuid(), "type": typ, "data": data})
 	h := http.Header{}
@@ -99,4 +100,5 @@ func (s *Simulator) event(t *tx, typ string, data map[string]any) {
 		t.delivered = append(t.delivered, typ)
 	}
 	s.mu.Unlock()
+	return res.Delivered
 }

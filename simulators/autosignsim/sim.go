@@ -72,6 +72,8 @@ type Simulator struct {
 	access   map[string]time.Time
 	refresh  int
 	webhooks []autosign.CreateWebhook
+
+	persister *simkit.Persister // nil unless Persist was called
 }
 
 type tx struct {
@@ -85,6 +87,8 @@ type tx struct {
 	sealed                                []byte
 	counts                                Counts
 	delivered                             []string
+	replay                                simkit.Replay // scenario events posted (persist.go)
+	finished                              bool
 }
 
 // Counts are what the simulator saw done to one process.
@@ -148,7 +152,13 @@ func New(opts Options) *Simulator {
 func (s *Simulator) Handler() http.Handler { return s.faults.Middleware(s.mux) }
 
 // Close stops running scenarios and waits for them.
-func (s *Simulator) Close() { s.stop(); s.wg.Wait() }
+func (s *Simulator) Close() {
+	s.stop()
+	s.wg.Wait()
+	if err := s.persister.Close(); err != nil {
+		s.opts.Logger.Error("autosign sim: final state not saved", "error", err)
+	}
+}
 
 // ExpireTokens invalidates every access token (the next call gets 401).
 func (s *Simulator) ExpireTokens() {
@@ -256,11 +266,13 @@ func (s *Simulator) create(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"name is required; notification_endpoint at most 255 characters"}`, http.StatusBadRequest)
 		return
 	}
-	t := &tx{id: cuid(), name: req.Name, endpoint: req.NotificationEndpoint, status: autosign.StatusDraft,
-		scenario: s.opts.DefaultScenario, baseURL: "http://" + r.Host, steps: []string{"create"}}
-	if m := scenarioTag.FindStringSubmatch(req.Name); m != nil {
-		t.scenario = m[1]
+	scenario, _, err := simkit.Scenario(req.Name, s.opts.DefaultScenario, scenarioTag, Scenarios)
+	if err != nil {
+		simkit.RefuseScenario(w, "message", err)
+		return
 	}
+	t := &tx{id: cuid(), name: req.Name, endpoint: req.NotificationEndpoint, status: autosign.StatusDraft,
+		scenario: scenario, baseURL: "http://" + r.Host, steps: []string{"create"}}
 	s.mu.Lock()
 	s.txs[t.id] = t
 	s.mu.Unlock()

@@ -92,6 +92,8 @@ type Simulator struct {
 
 	mu    sync.Mutex
 	procs map[string]*proc // by reference
+
+	persister *simkit.Persister // nil unless Persist was called
 }
 
 type proc struct {
@@ -105,6 +107,7 @@ type proc struct {
 	delivered                                   int
 	signedSHA                                   string
 	submit                                      chan struct{}
+	finished                                    bool // the scenario ran to its end (persist.go)
 }
 
 // Counts are what the simulator saw done to one process.
@@ -176,6 +179,9 @@ func (s *Simulator) Handler() http.Handler { return s.faults.Middleware(s.mux) }
 func (s *Simulator) Close() {
 	s.stop()
 	s.wg.Wait()
+	if err := s.persister.Close(); err != nil {
+		s.opts.Logger.Error("cellosign sim: final state not saved", "error", err)
+	}
 }
 
 // SetWebhookURL points the archives at a bridge.
@@ -263,6 +269,11 @@ func (s *Simulator) create(kind string) http.HandlerFunc {
 			simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"detail": "files must be Base64 PDFs"})
 			return
 		}
+		scenario, _, err := simkit.Scenario(req.Name, s.opts.DefaultScenario, scenarioTag, Scenarios)
+		if err != nil {
+			simkit.RefuseScenario(w, "detail", err)
+			return
+		}
 		s.mu.Lock()
 		if _, dup := s.procs[req.Reference]; dup {
 			s.mu.Unlock()
@@ -270,10 +281,7 @@ func (s *Simulator) create(kind string) http.HandlerFunc {
 			return
 		}
 		p := &proc{id: newID(), reference: req.Reference, name: req.Name, kind: kind, status: cellosign.StatusSent,
-			recipients: req.Recipients, pdf: pdf, scenario: s.opts.DefaultScenario, submit: make(chan struct{}, 1)}
-		if m := scenarioTag.FindStringSubmatch(req.Name); m != nil {
-			p.scenario = m[1]
-		}
+			recipients: req.Recipients, pdf: pdf, scenario: scenario, submit: make(chan struct{}, 1)}
 		s.procs[p.reference] = p
 		answer := p.wire()
 		s.mu.Unlock()
@@ -346,6 +354,7 @@ func (s *Simulator) remove(kind string) http.HandlerFunc {
 
 // play runs a process's scenario until it ends or the simulator closes.
 func (s *Simulator) play(p *proc) {
+	defer s.played(p)
 	switch p.scenario {
 	case ScenarioSign, ScenarioLarge:
 		for range p.recipients {

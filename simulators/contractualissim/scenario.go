@@ -12,19 +12,24 @@ import (
 
 // play runs a document's scenario.
 func (s *Simulator) play(d *document) {
+	defer s.played(d)
 	if d.scenario == ScenarioManual {
 		return
 	}
 	for _, sg := range d.signers {
-		if !s.pause() || !s.alive(d) {
+		if !s.pauseFor(d) || !s.alive(d) {
 			return
 		}
-		s.post(d, map[string]any{"event": contractualis.EventSigned, "timestamp": now(), "data": map[string]any{
+		s.playPost(d, map[string]any{"event": contractualis.EventSigned, "timestamp": now(), "data": map[string]any{
 			"document_id": d.id, "tokentime": "t-" + d.id, "status": "signed",
 			"signer": map[string]string{"name": sg.Name, "email": sg.Email, "signed_at": time.Now().Format("2006-01-02 15:04:05.000")},
 		}})
 	}
-	if !s.pause() || !s.alive(d) {
+	if !s.pauseFor(d) || !s.alive(d) {
+		return
+	}
+	if s.spent(d) {
+		s.seal(d)
 		return
 	}
 	s.mu.Lock()
@@ -36,7 +41,7 @@ func (s *Simulator) play(d *document) {
 		// document waits as ready and the account is told.
 		d.status = "ready"
 		s.mu.Unlock()
-		s.post(d, map[string]any{"event": contractualis.EventNoTokens, "timestamp": now()})
+		s.playPost(d, map[string]any{"event": contractualis.EventNoTokens, "timestamp": now()})
 		return
 	}
 	s.spend(d)
@@ -47,18 +52,18 @@ func (s *Simulator) play(d *document) {
 // seal posts document.sended, then document.completed with the links.
 func (s *Simulator) seal(d *document) {
 	base := d.baseURL + "/sim/files/" + url.PathEscape(d.id) + "/"
-	s.post(d, map[string]any{"event": contractualis.EventSended, "timestamp": now(), "data": map[string]any{
+	s.playPost(d, map[string]any{"event": contractualis.EventSended, "timestamp": now(), "data": map[string]any{
 		"document_id": d.id, "status": "pending",
 		"document": map[string]string{"name": d.name, "creator": s.opts.Email, "tokentime": "t-" + d.id},
 	}})
-	if !s.pause() {
+	if !s.pauseFor(d) {
 		return
 	}
 	s.mu.Lock()
 	d.status = contractualis.StatusCompleted
 	view := d.view()
 	s.mu.Unlock()
-	s.post(d, map[string]any{"event": contractualis.EventCompleted, "timestamp": now(), "data": map[string]any{
+	s.playPost(d, map[string]any{"event": contractualis.EventCompleted, "timestamp": now(), "data": map[string]any{
 		"document_id": d.id, "status": "completed",
 		"document": map[string]string{"name": d.name, "creator": s.opts.Email, "tokentime": "t-" + d.id,
 			"hash": view.SignedSHA256[0], "url": base + "document", "nom151": base + "nom151",

@@ -81,6 +81,8 @@ type Simulator struct {
 	tokenChecks int
 	logins      int
 	jwts        map[string]bool
+
+	persister *simkit.Persister // nil unless Persist was called
 }
 
 type document struct {
@@ -92,6 +94,9 @@ type document struct {
 	signed, evidence                        []byte
 	counts                                  Counts
 	webhooks                                []string
+	replay                                  simkit.Replay // webhooks posted by the scenario (persist.go)
+	finished                                bool
+	playSteps                               int
 }
 
 // Counts are what the simulator saw done to one document.
@@ -171,6 +176,9 @@ func (s *Simulator) SetWebhookURL(u string) {
 func (s *Simulator) Close() {
 	s.stop()
 	s.wg.Wait()
+	if err := s.persister.Close(); err != nil {
+		s.opts.Logger.Error("contractualis sim: final state not saved", "error", err)
+	}
 }
 
 // ExpireSessions invalidates every JWT issued so far (the next call gets 401).
@@ -295,9 +303,12 @@ func (s *Simulator) generate(w http.ResponseWriter, r *http.Request) {
 		}
 		d.attachments = append(d.attachments, a.Filename)
 	}
-	if m := scenarioTag.FindStringSubmatch(req.Name); m != nil {
-		d.scenario = m[1]
+	scenario, _, err := simkit.Scenario(req.Name, s.opts.DefaultScenario, scenarioTag, Scenarios)
+	if err != nil {
+		reply(w, 400, err.Error(), nil)
+		return
 	}
+	d.scenario = scenario
 	d.signed = append(append([]byte(nil), pdf...), []byte("\n% Contractualis simulator: signed and sealed "+d.id+"\n%%EOF\n")...)
 	d.evidence = []byte("%PDF-1.4\n% evidence for " + d.id + "\n%%EOF\n")
 	s.mu.Lock()

@@ -1,0 +1,14 @@
+package devserver
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// dieWithParent makes the kernel SIGKILL the dev server when the process
+// that started it dies, even by SIGKILL: no orphaned Temporal keeps the
+// ports and the database. (Pdeathsig follows the starting thread; Go only
+// retires threads locked with LockOSThread, which Start is not.)
+func dieWithParent(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}

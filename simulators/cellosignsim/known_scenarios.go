@@ -1,0 +1,5 @@
+package cellosignsim
+
+// Scenarios are the names this simulator plays; any other name in a title
+// ("[sim:NAME]") or as the default makes the send fail with 400.
+var Scenarios = []string{ScenarioSign, ScenarioCancel, ScenarioManual, ScenarioLarge}
