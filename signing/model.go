@@ -142,6 +142,11 @@ const (
 	MaxResendsLimit  = 20
 	MaxRenewalsLimit = 20
 	MaxExpiresInDays = 3650
+	// MaxTitleBytes and MaxProcessIDBytes keep what providers derive from
+	// them (document names, references, store keys) within the bounds of an
+	// event (event_limits.go).
+	MaxTitleBytes     = 200
+	MaxProcessIDBytes = 128
 )
 
 // WithDefaults returns the input with defaults filled in.
@@ -236,6 +241,8 @@ func (in Input) boundsErrors() []error {
 		}
 	}
 	between("expires_in_days", in.ExpiresInDays, 0, MaxExpiresInDays)
+	between("length of title in bytes", len(in.Title), 0, MaxTitleBytes)
+	between("length of process_id in bytes", len(in.ProcessID), 0, MaxProcessIDBytes)
 	between("resend_policy.max_resends", in.Resend.MaxResends, 0, MaxResendsLimit)
 	between("resend_policy.max_renewals", in.Resend.MaxRenewals, 0, MaxRenewalsLimit)
 	interval("resend_policy.backoff", in.Resend.Backoff)

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,6 +75,8 @@ func TestInputBoundsAreRefused(t *testing.T) {
 		"resends 1000":      func(in *signing.Input) { in.Resend.MaxResends = 1000 },
 		"renewals -1":       func(in *signing.Input) { in.Resend.MaxRenewals = -1 },
 		"expires 100 years": func(in *signing.Input) { in.ExpiresInDays = 36500 },
+		"title 1 KB":        func(in *signing.Input) { in.Title = strings.Repeat("t", 1024) },
+		"process id 1 KB":   func(in *signing.Input) { in.ProcessID = strings.Repeat("p", 1024) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			in := testInput()
