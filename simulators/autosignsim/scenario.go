@@ -26,6 +26,7 @@ func (s *Simulator) play(t *tx) {
 			if !s.pause() {
 				return
 			}
+			s.ledger.Signer(t.id, r.Email, simkit.SignerSigned, "")
 			s.event(t, "recipient_submitted", map[string]any{"id": t.id, "status": "started", "recipient": person(r)})
 		}
 		if !s.pause() {
@@ -35,6 +36,7 @@ func (s *Simulator) play(t *tx) {
 		t.status = autosign.StatusCompleted
 		t.sealed = append(append([]byte(nil), t.docs[0]...), []byte("\n% sealed by the Autosign simulator "+t.id+"\n%%EOF\n")...)
 		s.mu.Unlock()
+		s.completed(t)
 		var recipients []map[string]string
 		for _, r := range signers {
 			recipients = append(recipients, person(r))
@@ -45,17 +47,20 @@ func (s *Simulator) play(t *tx) {
 	case ScenarioReject:
 		if s.pause() {
 			s.set(t, autosign.StatusRejected)
+			s.ledger.Signer(t.id, signers[len(signers)-1].Email, simkit.SignerRejected, RejectReason)
 			s.event(t, "transaction_rejected", map[string]any{"id": t.id, "status": "rejected", "rejected_by": person(signers[len(signers)-1]),
 				"rejected_reason": RejectReason})
 		}
 	case ScenarioCancel:
 		if s.pause() {
 			s.set(t, autosign.StatusCancelled)
+			s.ledger.End(t.id, simkit.OutcomeCancelled, "Campos incorrectos en el documento")
 			s.event(t, "transaction_cancelled", map[string]any{"id": t.id, "status": "cancelled", "cancelled_reason": "Campos incorrectos en el documento", "cancelled_at": now()})
 		}
 	case ScenarioExpire:
 		if s.pause() {
 			s.set(t, autosign.StatusExpired)
+			s.ledger.End(t.id, simkit.OutcomeExpired, "")
 			s.event(t, "transaction_expired", map[string]any{"id": t.id, "status": "expired", "expiration_days": nil, "expired_at": now()})
 		}
 	}
@@ -85,7 +90,9 @@ func (s *Simulator) event(t *tx, typ string, data map[string]any) {
 	if t.endpoint == "" {
 		return
 	}
-	body, _ := json.Marshal(map[string]any{"created": now(), "id": cuid(), "type": typ, "data": data})
+	id := cuid()
+	body, _ := json.Marshal(map[string]any{"created": now(), "id": id, "type": typ, "data": data})
+	posted := time.Now()
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	if s.opts.WebhookSecret != "" {
@@ -93,6 +100,7 @@ func (s *Simulator) event(t *tx, typ string, data map[string]any) {
 	}
 	res := s.faults.Deliver(s.ctx, s.client, simkit.Delivery{URL: t.endpoint, Body: body, Header: h,
 		Attempts: s.opts.DeliveryAttempts, Backoff: s.opts.RetryBackoff}, nil)
+	s.posted(t, id, typ, data, posted, res)
 	s.mu.Lock()
 	t.counts.WebhooksRefused += res.Refused
 	if res.Delivered {

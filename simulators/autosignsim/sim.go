@@ -72,6 +72,7 @@ type Simulator struct {
 	access   map[string]time.Time
 	refresh  int
 	webhooks []autosign.CreateWebhook
+	ledger   *simkit.Ledger
 }
 
 type tx struct {
@@ -128,7 +129,8 @@ func New(opts Options) *Simulator {
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Simulator{opts: opts, mux: http.NewServeMux(), client: &http.Client{Timeout: 30 * time.Second},
 		faults: simkit.NewInjector(opts.Faults), ctx: ctx, stop: stop,
-		files: map[string][]byte{}, txs: map[string]*tx{}, access: map[string]time.Time{}}
+		files: map[string][]byte{}, txs: map[string]*tx{}, access: map[string]time.Time{}, ledger: simkit.NewLedger(autosign.Name)}
+	s.mux.Handle("GET /sim/ledger", s.ledger)
 	s.mux.HandleFunc("POST /v1/oauth/refresh", s.refreshToken)
 	s.mux.HandleFunc("POST /v1/files", s.auth(s.upload))
 	s.mux.HandleFunc("POST /v1/transactions", s.auth(s.create))
@@ -264,6 +266,7 @@ func (s *Simulator) create(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.txs[t.id] = t
 	s.mu.Unlock()
+	s.ledger.Open(t.id, t.name, t.scenario, nil)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -375,6 +378,7 @@ func (s *Simulator) start(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	t.status = autosign.StatusStarted
 	s.mu.Unlock()
+	s.started(t)
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.play(t) }()
 	simkit.WriteJSON(w, http.StatusOK, map[string]string{"id": t.id, "status": "started"})
@@ -413,6 +417,7 @@ func (s *Simulator) sealedDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t.counts.Downloads++
+	s.ledger.Served(t.id, r.URL.Path, t.sealed)
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Write(t.sealed)
 }

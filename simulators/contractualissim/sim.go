@@ -81,6 +81,7 @@ type Simulator struct {
 	tokenChecks int
 	logins      int
 	jwts        map[string]bool
+	ledger      *simkit.Ledger
 }
 
 type document struct {
@@ -140,7 +141,8 @@ func New(opts Options) *Simulator {
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Simulator{opts: opts, mux: http.NewServeMux(), client: &http.Client{Timeout: 30 * time.Second},
 		ctx: ctx, stop: stop, docs: map[string]*document{}, tokens: opts.Tokens, jwts: map[string]bool{},
-		faults: simkit.NewInjector(opts.Faults)}
+		faults: simkit.NewInjector(opts.Faults), ledger: simkit.NewLedger(contractualis.Name)}
+	s.mux.Handle("GET /sim/ledger", s.ledger)
 	s.mux.HandleFunc("POST /users/login", s.login)
 	s.mux.HandleFunc("POST /users/tokens", s.auth(s.balance))
 	s.mux.HandleFunc("POST /documents/generate-document", s.auth(s.generate))
@@ -301,6 +303,7 @@ func (s *Simulator) generate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.docs[d.id] = d
 	s.mu.Unlock()
+	s.open(d)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -353,10 +356,13 @@ func (s *Simulator) deleteDraft(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	d.counts.Cancels++
 	if d.status != contractualis.StatusDraft && d.status != "ready" {
+		s.ledger.Call(d.id, simkit.CallCancel, http.StatusBadRequest)
 		reply(w, 400, "The document is not a draft", nil)
 		return
 	}
 	d.status = contractualis.StatusDeleted
+	s.ledger.Call(d.id, simkit.CallCancel, http.StatusOK)
+	s.ledger.End(d.id, simkit.OutcomeWithdrawn, "")
 	reply(w, 200, "The document was successfully deleted", nil)
 }
 
@@ -423,6 +429,7 @@ func (s *Simulator) spend(d *document) {
 	s.tokens--
 	d.counts.TokensSpent++
 	d.status = contractualis.StatusPending
+	s.ledger.Call(d.id, simkit.CallTokenSpend, http.StatusOK)
 }
 
 func (s *Simulator) file(w http.ResponseWriter, r *http.Request) {
@@ -436,8 +443,10 @@ func (s *Simulator) file(w http.ResponseWriter, r *http.Request) {
 	d.counts.Downloads++
 	w.Header().Set("Content-Type", "application/pdf")
 	if r.PathValue("kind") == "document" {
+		s.ledger.Served(d.id, r.URL.Path, d.signed)
 		w.Write(d.signed)
 		return
 	}
+	s.ledger.Served(d.id, r.URL.Path, d.evidence)
 	w.Write(d.evidence)
 }
