@@ -47,7 +47,7 @@ func (s *Simulator) play(p *process) {
 		s.mu.Lock()
 		s.apply(p, arqsign.TriggerCompleted, nil) // completed, but nobody is told
 		s.mu.Unlock()
-	case ScenarioManual:
+	case ScenarioManual, ScenarioEarly:
 	default:
 		s.opts.Logger.Warn("arqsign sim: unknown scenario; nothing will happen", "scenario", p.scenario)
 	}

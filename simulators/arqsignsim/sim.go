@@ -15,6 +15,10 @@
 //	expire            the process expires; after a renewal all sign
 //	expire-always     the process expires again after every renewal
 //	manual            nothing happens until POST /sim/processes/{id}/trigger/{n}
+//	                  (?signer=N picks the signer, from 0; default the last)
+//	early             every signer but the last signs before the send is
+//	                  answered (so the events come before their owner is
+//	                  known); then as manual
 //	lost-completion   everyone signs and the process completes, but the
 //	                  completion webhook is never sent (reconciliation finds it)
 //
@@ -266,6 +270,7 @@ func (s *Simulator) send(w http.ResponseWriter, r *http.Request) {
 		defer s.wg.Done()
 		s.play(p)
 	}()
+	s.early(p)
 	docs := make([]map[string]any, len(p.docs))
 	for i, d := range p.docs {
 		docs[i] = map[string]any{"id": uuid.NewString(), "ordem": i + 1, "nome": d.name}

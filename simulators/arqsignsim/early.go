@@ -1,0 +1,23 @@
+package arqsignsim
+
+import "github.com/firmaflow/firmaflow/providers/arqsign"
+
+// ScenarioEarly: every signer but the last signs before ArqSIGN has even
+// answered the send. The webhooks reach firmaflow before it knows which
+// process owns them, so the bridge must hold them (EventInbox) and hand
+// them over intact, each naming its own signer. The last signer then acts
+// on a manual trigger.
+const ScenarioEarly = "early"
+
+// early plays the early signatures synchronously, inside the send call.
+func (s *Simulator) early(p *process) {
+	if p.scenario != ScenarioEarly {
+		return
+	}
+	for _, sg := range p.signers[:len(p.signers)-1] {
+		s.mu.Lock()
+		s.apply(p, arqsign.TriggerSigned, sg)
+		s.mu.Unlock()
+		s.post(p, arqsign.TriggerSigned, sg)
+	}
+}
