@@ -223,12 +223,12 @@ func (l *Ledger) Signer(ref, email, status, reason string) {
 }
 
 // End records the process's outcome (completed, cancelled, expired,
-// withdrawn); the first final outcome sticks, except that an expiry is undone
-// by a renewal (Reopen).
+// withdrawn); the first final outcome sticks. An expiry is undone by a
+// renewal (Reopen); withdrawing an expired process leaves it expired.
 func (l *Ledger) End(ref string, o Outcome, reason string) {
 	l.with(ref, func(p *ProcessLedger) {
 		p.Actions = append(p.Actions, Action{At: time.Now(), Kind: string(o), Reason: reason})
-		if p.Outcome == OutcomeOpen || p.Outcome == OutcomeExpired {
+		if p.Outcome == OutcomeOpen || (p.Outcome == OutcomeExpired && o != OutcomeWithdrawn) {
 			p.Outcome, p.Reason = o, reason
 		}
 	})

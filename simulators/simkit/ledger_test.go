@@ -65,6 +65,12 @@ func TestLedgerOutcomes(t *testing.T) {
 	l.Reopen("p")
 	p, _ := l.Process("p")
 	require.Equal(t, OutcomeOpen, p.Outcome, "a renewal reopens an expired process")
+	l.End("p", OutcomeExpired, "")
+	l.End("p", OutcomeWithdrawn, "")
+	p, _ = l.Process("p")
+	require.Equal(t, OutcomeExpired, p.Outcome, "withdrawing an expired process leaves it expired")
+	l.Call("p", CallRenewal, http.StatusOK)
+	l.Reopen("p")
 	l.End("p", OutcomeWithdrawn, "")
 	l.End("p", OutcomeCancelled, "") // the first final outcome sticks
 	p, _ = l.Process("p")
