@@ -25,13 +25,14 @@ func (s *Simulator) open(p *process) {
 	s.ledger.Open(p.id, p.name, p.scenario, signers)
 }
 
-// issue records the documents a completed process carries: each signed
-// PDF and its signature record; s.mu is held.
+// issue records the end of a completed process and the documents it
+// carries: each signed PDF and its signature record; s.mu is held.
 func (s *Simulator) issue(p *process) {
 	for _, d := range p.docs {
 		s.ledger.Issue(p.id, simkit.Doc(string(signing.KindSigned), d.name, d.signed),
 			simkit.Doc(string(signing.KindSignatureRecord), "registro-"+d.name, d.record))
 	}
+	s.ledger.End(p.id, simkit.OutcomeCompleted, "")
 }
 
 var triggerKinds = map[int]string{
