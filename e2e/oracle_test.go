@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -42,6 +43,11 @@ func requireTruth(t testing.TB, in signing.Input, res signing.Result) {
 	require.True(t, ok, "the %s simulator has no process %q", in.Provider, res.ProviderRef)
 	var rep oracle.Report
 	if !rep.Check(ctx, in.ProcessID, st, res, led, stack.Store) {
-		t.Fatalf("the process is not what the provider's ledger says:\n%s\n%s", strings.Join(rep.Failures, "\n"), rep.Lines())
+		var log []string
+		for _, e := range st.Events {
+			log = append(log, fmt.Sprintf("  %s %s %s: %s", e.ReceivedAt.Format("15:04:05.000"), e.Type, e.Key, e.Effect))
+		}
+		t.Fatalf("the process is not what the provider's ledger says:\n%s\n%sits event log:\n%s",
+			strings.Join(rep.Failures, "\n"), rep.Lines(), strings.Join(log, "\n"))
 	}
 }
