@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,6 +100,7 @@ type run struct {
 	runID string
 	res   signing.Result
 	err   error
+	took  time.Duration
 	fed   chan struct{} // closed once a pile-up process's events are posted
 }
 
@@ -141,7 +143,9 @@ func TestFaultInjection(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			began := time.Now()
 			r.res, r.err = drive(ctx, stack, r)
+			r.took = time.Since(began)
 		}()
 	}
 	var pile *run
@@ -329,6 +333,7 @@ type report struct {
 	pendingAtCAN                                int
 	failures                                    []string
 	elapsed                                     time.Duration
+	slowest                                     []string
 }
 
 func (r report) String() string {
@@ -341,7 +346,7 @@ func (r report) String() string {
 	fmt.Fprintf(&b, "webhook events answered 2xx: %d, lost (without effect on the final state): %d, arrived after their process ended: %d\n",
 		r.deliveredWebhooks, r.lostEvents, r.lateEvents)
 	fmt.Fprintf(&b, "webhook deliveries answered non-2xx (then redelivered): %d\n", r.refusedWebhooks)
-	fmt.Fprintf(&b, "elapsed: %s\n", r.elapsed.Round(time.Second))
+	fmt.Fprintf(&b, "elapsed: %s; slowest processes: %s\n", r.elapsed.Round(time.Second), strings.Join(r.slowest, ", "))
 	for _, f := range r.failures {
 		fmt.Fprintf(&b, "FAIL %s\n", f)
 	}
@@ -371,6 +376,11 @@ var contractualisTypes = map[string]signing.EventType{
 // holds it to the ledger).
 func check(stack *devstack.Stack, runs []*run, elapsed time.Duration) report {
 	rep := report{elapsed: elapsed}
+	byTime := append([]*run(nil), runs...)
+	sort.Slice(byTime, func(i, j int) bool { return byTime[i].took > byTime[j].took })
+	for _, r := range byTime[:min(3, len(byTime))] {
+		rep.slowest = append(rep.slowest, fmt.Sprintf("%s/%s %s", r.k.provider, r.k.name(), r.took.Round(time.Second)))
+	}
 	fail := func(r *run, format string, args ...any) {
 		rep.failures = append(rep.failures, r.in.ProcessID+" ("+r.k.provider+"/"+r.k.name()+"): "+fmt.Sprintf(format, args...))
 	}

@@ -78,11 +78,12 @@ func Duplicates(led simkit.ProcessLedger) []string {
 }
 
 // DuplicateSends counts provider processes beyond the first opened for
-// each name (firmaflow's title, unique per process in the tests).
+// each name (firmaflow's title, unique per process in the tests), keyed
+// "provider: name".
 func DuplicateSends(ledgers []simkit.ProcessLedger) map[string]int {
 	byName := map[string]int{}
 	for _, l := range ledgers {
-		byName[l.Name]++
+		byName[l.Provider+": "+l.Name]++
 	}
 	out := map[string]int{}
 	for name, n := range byName {

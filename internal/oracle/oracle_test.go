@@ -173,8 +173,8 @@ func TestDuplicateCalls(t *testing.T) {
 	led, _ = l.Process("d")
 	require.ElementsMatch(t, []string{"resend without a delivery failure since the last resend", "2 cancel calls", "/f downloaded 2 times"}, Duplicates(led))
 
-	sends := DuplicateSends([]simkit.ProcessLedger{{Name: "A"}, {Name: "A"}, {Name: "B"}})
-	require.Equal(t, map[string]int{"A": 1}, sends)
+	sends := DuplicateSends([]simkit.ProcessLedger{{Provider: "p", Name: "A"}, {Provider: "p", Name: "A"}, {Provider: "p", Name: "B"}})
+	require.Equal(t, map[string]int{"p: A": 1}, sends)
 }
 
 type fakeStore map[string][]byte

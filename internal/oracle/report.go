@@ -3,6 +3,7 @@ package oracle
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/firmaflow/firmaflow/signing"
@@ -57,10 +58,17 @@ func (r *Report) Fail(id, format string, args ...any) {
 
 // AddDuplicateSends counts provider processes opened twice for one of ours.
 func (r *Report) AddDuplicateSends(ledgers []simkit.ProcessLedger, ours func(name string) bool) {
-	for name, n := range DuplicateSends(ledgers) {
+	dups := DuplicateSends(ledgers)
+	keys := make([]string, 0, len(dups))
+	for k := range dups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		_, name, _ := strings.Cut(k, ": ")
 		if ours(name) {
-			r.DuplicateCalls += n
-			r.Failures = append(r.Failures, fmt.Sprintf("%q: %d extra provider process(es) sent", name, n))
+			r.DuplicateCalls += dups[k]
+			r.Failures = append(r.Failures, fmt.Sprintf("%s: %d extra provider process(es) sent", k, dups[k]))
 		}
 	}
 }
