@@ -11,6 +11,7 @@ import (
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/cellosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
+	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/simulators/simkit"
 	"github.com/firmaflow/firmaflow/starter/processes"
 )
@@ -61,10 +62,22 @@ func judge(ctx context.Context, stack *devstack.Stack, runs []*run) *oracle.Repo
 			rep.Fail(id, "no provider process %q at the simulator (status %s: %s)", r.res.ProviderRef, r.res.Status, r.res.Reason)
 			continue
 		}
-		rep.Check(ctx, id, st, r.res, led, stack.Store)
+		if !rep.Check(ctx, id, st, r.res, led, stack.Store) {
+			rep.Failures[len(rep.Failures)-1] += eventLog(st)
+		}
 	}
 	rep.AddDuplicateSends(allLedgers(stack), func(name string) bool { return strings.HasPrefix(name, "Fault ") })
 	return rep
+}
+
+// eventLog shows the end of a failing process's event log, for diagnosis.
+func eventLog(st signing.State) string {
+	var b strings.Builder
+	b.WriteString("\n  its event log (last 12):")
+	for _, e := range st.Events[max(0, len(st.Events)-12):] {
+		fmt.Fprintf(&b, "\n    %s %s %s: %s", e.ReceivedAt.Format("15:04:05.000"), e.Type, e.Key, e.Effect)
+	}
+	return b.String()
 }
 
 // summary is the oracle's report for humans: failures first, the verdict last.
