@@ -202,12 +202,32 @@ func TestFaultInjection(t *testing.T) {
 	if path := os.Getenv("FIRMAFLOW_RELIABILITY_REPORT"); path != "" {
 		require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
 	}
+	failed := len(report.failures) > 0 || !verdict.OK()
+	if failed {
+		keepLogs(state)
+	}
 	// The oracle's verdict is the test's last output; then it passes or fails.
 	fmt.Print(report.String() + summary(verdict))
 	fmt.Print(verdict.Lines())
-	if len(report.failures) > 0 || !verdict.OK() {
+	if failed {
 		t.Fail()
 	}
+}
+
+// keepLogs copies the worker logs out of the test's temporary directory,
+// which is removed, so a failure can be diagnosed.
+func keepLogs(state string) {
+	dir, err := os.MkdirTemp("", "firmaflow-fault-logs-")
+	if err != nil {
+		return
+	}
+	logs, _ := filepath.Glob(filepath.Join(state, "worker-*.log"))
+	for _, l := range logs {
+		if b, err := os.ReadFile(l); err == nil {
+			os.WriteFile(filepath.Join(dir, filepath.Base(l)), b, 0o644)
+		}
+	}
+	fmt.Printf("worker logs kept in %s\n", dir)
 }
 
 // pileRef waits until the pile-up process knows its provider process.
@@ -305,6 +325,9 @@ func drive(ctx context.Context, stack *devstack.Stack, r *run) (signing.Result, 
 	}
 	var res signing.Result
 	err = retry(bounded, func() error { return wr.Get(bounded, &res) })
+	if err != nil && bounded.Err() != nil && ctx.Err() == nil {
+		err = fmt.Errorf("%s: the process did not end within %s (last error: %v)", r.k.name(), boundedWait, err)
+	}
 	return res, err
 }
 
