@@ -10,6 +10,7 @@ package reliability
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -24,6 +25,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/devserver"
@@ -39,6 +42,7 @@ import (
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 	"github.com/firmaflow/firmaflow/simulators/simkit"
 	"github.com/firmaflow/firmaflow/starter/processes"
+	"github.com/firmaflow/firmaflow/workflows"
 )
 
 // kase is a scenario and the end it implies.
@@ -230,14 +234,21 @@ func keepLogs(state string) {
 	fmt.Printf("worker logs kept in %s\n", dir)
 }
 
-// pileRef waits until the pile-up process knows its provider process.
+// pileRef waits until the pile-up process knows its provider process and
+// no EventInbox holds events for it: then the pile goes straight to the
+// process (an open inbox would queue it and forward it in batches).
 func pileRef(ctx context.Context, t *testing.T, stack *devstack.Stack, r *run) string {
 	var ref string
 	err := waitState(ctx, stack, r.in.ProcessID, boundedWait, func(st signing.State) bool {
 		ref = st.ProviderRef
-		return st.Status == signing.StatusAwaitingSignatures
+		if st.Status != signing.StatusAwaitingSignatures {
+			return false
+		}
+		d, err := stack.Client.DescribeWorkflowExecution(ctx, workflows.InboxWorkflowID(r.k.provider, ref), "")
+		var notFound *serviceerror.NotFound
+		return errors.As(err, &notFound) || (err == nil && d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING)
 	})
-	require.NoError(t, err, "pile-up process never waited for signatures")
+	require.NoError(t, err, "pile-up process never waited for signatures with no inbox open")
 	return ref
 }
 

@@ -38,7 +38,7 @@ func LostEffects(st signing.State, res signing.Result, led simkit.ProcessLedger)
 		case simkit.EventSigned:
 			ok = signer[strings.ToLower(w.Signer)] == signing.SignerSigned
 		case simkit.EventRejected:
-			ok = st.Status == signing.StatusRejected
+			ok = st.Status == signing.StatusRejected && (w.Signer == "" || strings.EqualFold(refEmail(st.RejectedBy), w.Signer))
 		case simkit.EventCancelled:
 			// After firmaflow's own withdrawal the provider echoes a
 			// cancellation: any end is right then.

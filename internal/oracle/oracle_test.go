@@ -209,3 +209,18 @@ func TestStoredBytesAreCheckedAndReported(t *testing.T) {
 	require.Contains(t, r.Lines(), "stored documents matching their sha256 2/4")
 	require.Contains(t, r.Failures[0], "p2: ")
 }
+
+func TestARejectionWithoutItsSignerLostItsEffect(t *testing.T) {
+	l := simkit.NewLedger("autosign")
+	l.Open("r", "n", "reject", []simkit.LedgerSigner{{Email: "bruno@x"}})
+	l.Signer("r", "bruno@x", simkit.SignerRejected, "no")
+	l.Posted("r", "ev1", simkit.EventRejected, "bruno@x", time.Now(), simkit.Result{Attempts: 1, Status: 200, FirstOK: time.Now()})
+	led, _ := l.Process("r")
+	// Ended by reconciliation, which does not know who refused: the held
+	// webhook that did was answered 2xx and lost.
+	st := signing.State{ProviderRef: "r", Status: signing.StatusRejected, Reason: "rejected by a signer"}
+	res := signing.Result{ProviderRef: "r", Status: st.Status, Reason: st.Reason, EndedAt: time.Now().Add(time.Minute)}
+	require.Len(t, LostEffects(st, res, led), 1)
+	st.RejectedBy = &signing.SignerRef{Email: "Bruno@x"}
+	require.Empty(t, LostEffects(st, res, led))
+}
