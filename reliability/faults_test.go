@@ -46,10 +46,13 @@ const (
 var pendingCases = []kase{
 	{provider: arqsign.Name, scenario: arqsignsim.ScenarioManual, status: signing.StatusCancelled, cancels: 1, temporalCancel: true},
 	{provider: cellosign.Name, scenario: cellosignsim.ScenarioManual, status: signing.StatusCancelled, cancels: 1, temporalCancel: true},
-	{provider: arqsign.Name, scenario: arqsignsim.ScenarioEarly, status: signing.StatusRejected, signers: 3, lastRejects: true},
+	{provider: arqsign.Name, scenario: arqsignsim.ScenarioEarly, status: signing.StatusRejected, signers: 3, lastRejects: true, reconcileEvery: time.Hour},
 }
 
-var pileCase = kase{provider: arqsign.Name, scenario: arqsignsim.ScenarioManual, status: signing.StatusRejected, signers: 3, lastRejects: true, pile: true}
+// The early and pile-up processes reconcile at the default pace (1 h): a
+// 2 s reconciliation would repair a signature the events lost, and hide it.
+var pileCase = kase{provider: arqsign.Name, scenario: arqsignsim.ScenarioManual, status: signing.StatusRejected, signers: 3, lastRejects: true, pile: true,
+	reconcileEvery: time.Hour}
 
 // cancelFromTemporal cancels the workflow as the Temporal UI's "Request
 // Cancellation" does, once the process waits for signatures.

@@ -61,6 +61,9 @@ type kase struct {
 	lastRejects bool
 	// pile: hundreds of events pile up while the worker is down.
 	pile bool
+	// reconcileEvery overrides the test's 2 s reconciliation; the default 1 h
+	// is used where a quick reconciliation would hide a lost event.
+	reconcileEvery time.Duration
 }
 
 func (k kase) name() string {
@@ -262,12 +265,16 @@ func input(t *testing.T, stack *devstack.Stack, k kase, i int) signing.Input {
 	if k.signers > 0 {
 		n = k.signers
 	}
+	reconcile := 2 * time.Second
+	if k.reconcileEvery > 0 {
+		reconcile = k.reconcileEvery
+	}
 	return signing.Input{
 		ProcessID: id, Provider: k.provider, Title: fmt.Sprintf("Fault %d [sim:%s]", i, k.scenario),
 		Documents:      []signing.DocumentRef{{Name: "c.pdf", Key: doc.Key, ContentType: "application/pdf"}},
 		Signers:        signers[:n],
 		Resend:         signing.ResendPolicy{MaxResends: 2, MaxRenewals: 1, Backoff: signing.Duration(300 * time.Millisecond)},
-		ReconcileEvery: signing.Duration(2 * time.Second),
+		ReconcileEvery: signing.Duration(reconcile),
 	}
 }
 
