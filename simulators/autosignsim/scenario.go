@@ -47,6 +47,9 @@ func (s *Simulator) play(t *tx) {
 	case ScenarioReject:
 		if s.pause() {
 			s.set(t, autosign.StatusRejected)
+			s.mu.Lock()
+			t.rejectedReason, t.rejectedByID, t.rejectedAt = RejectReason, signers[len(signers)-1].ID, now()
+			s.mu.Unlock()
 			s.ledger.Signer(t.id, signers[len(signers)-1].Email, simkit.SignerRejected, RejectReason)
 			s.event(t, "transaction_rejected", map[string]any{"id": t.id, "status": "rejected", "rejected_by": person(signers[len(signers)-1]),
 				"rejected_reason": RejectReason})

@@ -86,6 +86,8 @@ type tx struct {
 	sealed                                []byte
 	counts                                Counts
 	delivered                             []string
+	// rejected* are served by the transaction detail, as Autosign's is.
+	rejectedReason, rejectedByID, rejectedAt string
 }
 
 // Counts are what the simulator saw done to one process.
@@ -405,7 +407,8 @@ func (s *Simulator) detail(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"transaction not found"}`, http.StatusNotFound)
 		return
 	}
-	simkit.WriteJSON(w, http.StatusOK, map[string]any{"id": t.id, "status": t.status, "recipients": t.recipients})
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"id": t.id, "status": t.status, "recipients": t.recipients,
+		"rejected_reason": nullable(t.rejectedReason), "rejected_by_id": nullable(t.rejectedByID), "rejected_at": nullable(t.rejectedAt)})
 }
 
 func (s *Simulator) sealedDocument(w http.ResponseWriter, r *http.Request) {
