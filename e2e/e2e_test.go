@@ -121,6 +121,7 @@ func TestCompletesWithVerifiedDocuments(t *testing.T) {
 	res := wait()
 	require.Equal(t, signing.StatusCompleted, res.Status)
 	require.Len(t, res.Documents, 2)
+	requireTruth(t, in, res)
 
 	view := simProcess(t, res.ProviderRef)
 	signed := res.Documents[0]
@@ -149,50 +150,56 @@ func TestCompletesWithVerifiedDocuments(t *testing.T) {
 }
 
 func TestBase64CompletionIsStoredByTheBridge(t *testing.T) {
-	_, wait := startProcess(t, arqsignsim.ScenarioSign+",base64", fastPolicy)
+	in, wait := startProcess(t, arqsignsim.ScenarioSign+",base64", fastPolicy)
 	res := wait()
 	require.Equal(t, signing.StatusCompleted, res.Status)
+	requireTruth(t, in, res)
 	view := simProcess(t, res.ProviderRef)
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
 	require.Zero(t, view.Counts.Downloads, "nothing to download: the webhook carried the files")
 }
 
 func TestDeliveryFailureIsResent(t *testing.T) {
-	_, wait := startProcess(t, arqsignsim.ScenarioDeliveryFailure, fastPolicy)
+	in, wait := startProcess(t, arqsignsim.ScenarioDeliveryFailure, fastPolicy)
 	res := wait()
 	require.Equal(t, signing.StatusCompleted, res.Status)
+	requireTruth(t, in, res)
 	require.Equal(t, 1, res.Resends)
 	require.Equal(t, 1, simProcess(t, res.ProviderRef).Counts.Resends)
 }
 
 func TestExpiryRenewsThenCompletes(t *testing.T) {
-	_, wait := startProcess(t, arqsignsim.ScenarioExpire, fastPolicy)
+	in, wait := startProcess(t, arqsignsim.ScenarioExpire, fastPolicy)
 	res := wait()
 	require.Equal(t, signing.StatusCompleted, res.Status)
+	requireTruth(t, in, res)
 	require.Equal(t, 1, res.Renewals)
 	require.Equal(t, 1, simProcess(t, res.ProviderRef).Counts.Renewals)
 }
 
 func TestExpiryPastTheBound(t *testing.T) {
-	_, wait := startProcess(t, arqsignsim.ScenarioExpireAlways, fastPolicy)
+	in, wait := startProcess(t, arqsignsim.ScenarioExpireAlways, fastPolicy)
 	res := wait()
 	require.Equal(t, signing.StatusExpired, res.Status)
+	requireTruth(t, in, res)
 	require.Equal(t, 1, res.Renewals)
 	require.Equal(t, 1, simProcess(t, res.ProviderRef).Counts.Renewals)
 }
 
 func TestRejectionEndsWithReason(t *testing.T) {
-	_, wait := startProcess(t, arqsignsim.ScenarioReject, fastPolicy)
+	in, wait := startProcess(t, arqsignsim.ScenarioReject, fastPolicy)
 	res := wait()
 	require.Equal(t, signing.StatusRejected, res.Status)
+	requireTruth(t, in, res)
 	require.Equal(t, arqsignsim.RejectReason, res.Reason)
 	require.Equal(t, "bruno@example.com", res.RejectedBy.Email)
 }
 
 func TestProviderCancel(t *testing.T) {
-	_, wait := startProcess(t, arqsignsim.ScenarioCancel, fastPolicy)
+	in, wait := startProcess(t, arqsignsim.ScenarioCancel, fastPolicy)
 	res := wait()
 	require.Equal(t, signing.StatusCancelled, res.Status)
+	requireTruth(t, in, res)
 	require.Zero(t, simProcess(t, res.ProviderRef).Counts.Cancels, "the provider cancelled; firmaflow made no call")
 }
 
@@ -210,6 +217,7 @@ func TestUserCancelThroughUpdate(t *testing.T) {
 	require.Equal(t, signing.StatusCancelled, st.Status)
 	res := wait()
 	require.Equal(t, "cancelled by requester: customer withdrew", res.Reason)
+	requireTruth(t, in, res)
 	require.Equal(t, 1, simProcess(t, res.ProviderRef).Counts.Cancels)
 
 	_, err = processes.Cancel(ctx, stack.Client, in.ProcessID, "again")
@@ -390,6 +398,7 @@ func TestLostCompletionWebhookIsReconciled(t *testing.T) {
 	res, err := processes.Result(wctx, run)
 	require.NoError(t, err)
 	require.Equal(t, signing.StatusCompleted, res.Status, "completed although the completion webhook never came")
+	requireTruth(t, in, res)
 	view := simProcess(t, res.ProviderRef)
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
 	require.NotContains(t, view.Webhooks, 8)

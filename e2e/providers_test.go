@@ -26,8 +26,9 @@ import (
 )
 
 func TestContractualisCompletesWithVerifiedEvidence(t *testing.T) {
-	_, wait := startOn(t, contractualis.Name, contractualissim.ScenarioSign, fastPolicy)
+	in, wait := startOn(t, contractualis.Name, contractualissim.ScenarioSign, fastPolicy)
 	res := wait()
+	requireTruth(t, in, res)
 	require.Equal(t, signing.StatusCompleted, res.Status)
 	require.Len(t, res.Documents, 4, "signed document, NOM-151 record, certificate, audit trail")
 	view, ok := stack.Contractualis.Process(res.ProviderRef)
@@ -42,6 +43,7 @@ func TestContractualisCompletesWithVerifiedEvidence(t *testing.T) {
 func TestContractualisWaitsForTokensThenFinishesOnce(t *testing.T) {
 	in, wait := startOn(t, contractualis.Name, contractualissim.ScenarioNoTokens, fastPolicy)
 	res := wait()
+	requireTruth(t, in, res)
 	require.Equal(t, signing.StatusCompleted, res.Status)
 	view, _ := stack.Contractualis.Process(res.ProviderRef)
 	require.Equal(t, 1, view.Counts.TokensSpent, "no token is spent twice for one document")
@@ -112,23 +114,26 @@ func TestContractualisSeedPayloadsReachState(t *testing.T) {
 }
 
 func TestAutosignCompletesAndEndsAsTheProviderSays(t *testing.T) {
-	_, wait := startOn(t, autosign.Name, autosignsim.ScenarioSign, fastPolicy)
+	in, wait := startOn(t, autosign.Name, autosignsim.ScenarioSign, fastPolicy)
 	res := wait()
 	require.Equal(t, signing.StatusCompleted, res.Status)
+	requireTruth(t, in, res)
 	view, ok := stack.Autosign.Process(res.ProviderRef)
 	require.True(t, ok)
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
 	require.Equal(t, 1, view.Counts.Downloads)
 
-	_, wait = startOn(t, autosign.Name, autosignsim.ScenarioReject, fastPolicy)
+	in, wait = startOn(t, autosign.Name, autosignsim.ScenarioReject, fastPolicy)
 	res = wait()
 	require.Equal(t, signing.StatusRejected, res.Status)
+	requireTruth(t, in, res)
 	require.Equal(t, autosignsim.RejectReason, res.Reason)
 
 	// Autosign cannot renew: an expiry ends the process, with the reason.
-	_, wait = startOn(t, autosign.Name, autosignsim.ScenarioExpire, fastPolicy)
+	in, wait = startOn(t, autosign.Name, autosignsim.ScenarioExpire, fastPolicy)
 	res = wait()
 	require.Equal(t, signing.StatusExpired, res.Status)
+	requireTruth(t, in, res)
 	require.Contains(t, res.Reason, "not supported")
 }
 
@@ -198,6 +203,7 @@ func TestCelloSignArchiveCompletesTheProcess(t *testing.T) {
 	in, wait := startOn(t, cellosign.Name, cellosignsim.ScenarioSign, fastPolicy)
 	res := wait()
 	require.Equal(t, signing.StatusCompleted, res.Status)
+	requireTruth(t, in, res)
 	require.Equal(t, in.ProcessID, res.ProviderRef, "CelloSign's reference is the process id")
 	view, ok := stack.CelloSign.Process(in.ProcessID)
 	require.True(t, ok)

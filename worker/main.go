@@ -2,6 +2,22 @@
 // Configuration comes from the environment (see the README's settings).
 package main
 
-import "github.com/firmaflow/firmaflow/internal/app"
+import (
+	"os"
+	"strconv"
 
-func main() { app.Main("worker", app.RunWorker) }
+	"github.com/firmaflow/firmaflow/internal/app"
+	"github.com/firmaflow/firmaflow/workflows"
+)
+
+// eventsPerRunEnv lowers the events a SigningProcess run handles before it
+// continues as new. Tests only (the fault test's pile-up); every worker of a
+// deployment must use the same value.
+const eventsPerRunEnv = "FIRMAFLOW_TEST_EVENTS_PER_RUN"
+
+func main() {
+	if n, err := strconv.Atoi(os.Getenv(eventsPerRunEnv)); err == nil && n > 0 {
+		workflows.SetEventsPerRun(n)
+	}
+	app.Main("worker", app.RunWorker)
+}

@@ -8,7 +8,9 @@ import (
 
 // state is what the simulator keeps on disk (see Persist).
 type state struct {
-	Processes []processState `json:"processes"`
+	// Ledger is the ground truth the tests compare with; it survives restarts too.
+	Ledger    []simkit.ProcessLedger `json:"ledger"`
+	Processes []processState         `json:"processes"`
 }
 
 type processState struct {
@@ -60,6 +62,7 @@ func (s *Simulator) snapshot() any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := state{Processes: make([]processState, 0, len(s.processes))}
+	st.Ledger = s.ledger.Snapshot()
 	for _, p := range s.processes {
 		ps := processState{ID: p.id, Name: p.name, Scenario: p.scenario, BaseURL: p.baseURL, Base64: p.base64,
 			Status: p.status, Expired: p.expired, DataReenvio: p.dataReenvio, DataRenovacao: p.dataRenovacao,
@@ -76,6 +79,7 @@ func (s *Simulator) snapshot() any {
 }
 
 func (s *Simulator) restore(st state) {
+	s.ledger.Restore(st.Ledger)
 	s.mu.Lock()
 	var resume []*process
 	for _, ps := range st.Processes {

@@ -48,7 +48,7 @@ func (s *Simulator) play(p *process) {
 		s.mu.Lock()
 		s.apply(p, arqsign.TriggerCompleted, nil) // completed, but nobody is told
 		s.mu.Unlock()
-	case ScenarioManual:
+	case ScenarioManual, ScenarioEarly:
 	default:
 		s.opts.Logger.Warn("arqsign sim: unknown scenario; nothing will happen", "scenario", p.scenario)
 	}
@@ -104,23 +104,30 @@ func (s *Simulator) apply(p *process, trigger int, who *signer) {
 	switch trigger {
 	case arqsign.TriggerDeliveryFailed:
 		who.Failed = true
+		s.ledger.Signer(p.id, who.Email, simkit.SignerDeliveryFailed, "")
 	case arqsign.TriggerSigned:
 		who.Signed, who.SignedAt = true, stamp()
+		s.ledger.Signer(p.id, who.Email, simkit.SignerSigned, "")
 		p.status = arqsign.StatusInProgress
 	case arqsign.TriggerRejected:
 		who.Rejected = true
+		s.ledger.Signer(p.id, who.Email, simkit.SignerRejected, RejectReason)
 		p.status = arqsign.StatusCancelled // ArqSIGN files a refusal as Cancelado
 	case arqsign.TriggerCancelled:
 		p.status = arqsign.StatusCancelled
+		s.ledger.End(p.id, simkit.OutcomeCancelled, "")
 	case arqsign.TriggerExpired:
 		p.expired = true
+		s.ledger.End(p.id, simkit.OutcomeExpired, "")
 	case arqsign.TriggerCompleted:
 		for _, sg := range p.signers {
 			if !sg.Signed {
 				sg.Signed, sg.SignedAt = true, stamp()
+				s.ledger.Signer(p.id, sg.Email, simkit.SignerSigned, "")
 			}
 		}
 		p.status = arqsign.StatusCompleted
+		s.issue(p)
 	}
 }
 
@@ -184,9 +191,11 @@ func (s *Simulator) post(p *process, trigger int, who *signer) bool {
 	h.Set("Content-Type", "application/json")
 	h.Set("HMAC", arqsign.Sign(body, s.opts.WebhookSecret))
 	// Like ArqSIGN: 401, 403 and 404 deactivate the webhook; no retry.
+	posted := time.Now()
 	res := s.faults.Deliver(s.ctx, s.client, simkit.Delivery{URL: target + sub, Body: body, Header: h,
 		Attempts: s.opts.DeliveryAttempts, Backoff: s.opts.RetryBackoff},
 		func(code int) bool { return code == 401 || code == 403 || code == 404 })
+	s.posted(p, trigger, who, body, posted, res)
 	s.mu.Lock()
 	p.counts.WebhooksRefused += res.Refused
 	if res.Delivered {

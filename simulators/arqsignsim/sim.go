@@ -15,6 +15,10 @@
 //	expire            the process expires; after a renewal all sign
 //	expire-always     the process expires again after every renewal
 //	manual            nothing happens until POST /sim/processes/{id}/trigger/{n}
+//	                  (?signer=N picks the signer, from 0; default the last)
+//	early             every signer but the last signs before the send is
+//	                  answered (so the events come before their owner is
+//	                  known); then as manual
 //	lost-completion   everyone signs and the process completes, but the
 //	                  completion webhook is never sent (reconciliation finds it)
 //
@@ -96,6 +100,7 @@ type Simulator struct {
 	mu        sync.Mutex
 	processes map[string]*process
 	persister *simkit.Persister // nil unless Persist was called
+	ledger    *simkit.Ledger
 }
 
 type process struct {
@@ -162,7 +167,9 @@ func New(opts Options) *Simulator {
 	s := &Simulator{
 		opts: opts, mux: http.NewServeMux(), client: &http.Client{Timeout: 30 * time.Second},
 		ctx: ctx, stop: stop, processes: map[string]*process{}, faults: simkit.NewInjector(opts.Faults),
+		ledger: simkit.NewLedger(arqsign.Name),
 	}
+	s.mux.Handle("GET /sim/ledger", s.ledger)
 	s.mux.HandleFunc("POST /api/v2/processo/enviar-documento-para-assinar", s.auth(s.send))
 	s.mux.HandleFunc("PATCH /api/v2/processo/{id}/reenviar-processo", s.auth(s.resend))
 	s.mux.HandleFunc("PATCH /api/v1/processo/{id}/cancelar-processo", s.auth(s.cancel))
@@ -265,6 +272,7 @@ func (s *Simulator) send(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.processes[p.id] = p
 	s.mu.Unlock()
+	s.open(p)
 	s.opts.Logger.Info("arqsign sim: process created", "id", p.id, "scenario", p.scenario, "signers", len(p.signers))
 
 	s.wg.Add(1)
@@ -272,6 +280,7 @@ func (s *Simulator) send(w http.ResponseWriter, r *http.Request) {
 		defer s.wg.Done()
 		s.play(p)
 	}()
+	s.early(p)
 	docs := make([]map[string]any, len(p.docs))
 	for i, d := range p.docs {
 		docs[i] = map[string]any{"id": uuid.NewString(), "ordem": i + 1, "nome": d.name}
@@ -361,14 +370,18 @@ func (s *Simulator) resend(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if p.status == arqsign.StatusCompleted || p.status == arqsign.StatusCancelled {
 		s.mu.Unlock()
+		s.ledger.Call(p.id, simkit.CallResend, http.StatusUnprocessableEntity)
 		http.Error(w, "Processo não possui signatários pendentes.", http.StatusUnprocessableEntity)
 		return
 	}
 	now := stamp()
+	s.ledger.Reopen(p.id)
 	if p.expired {
+		s.ledger.Call(p.id, simkit.CallRenewal, http.StatusOK)
 		p.counts.Renewals++
 		p.expired, p.dataRenovacao = false, now
 	} else {
+		s.ledger.Call(p.id, simkit.CallResend, http.StatusOK)
 		p.counts.Resends++
 	}
 	p.dataReenvio = now
@@ -397,15 +410,19 @@ func (s *Simulator) cancel(w http.ResponseWriter, r *http.Request) {
 	switch p.status {
 	case arqsign.StatusCompleted:
 		s.mu.Unlock()
+		s.ledger.Call(p.id, simkit.CallCancel, http.StatusUnprocessableEntity)
 		http.Error(w, "Documento concluído.", http.StatusUnprocessableEntity)
 		return
 	case arqsign.StatusCancelled:
 		s.mu.Unlock()
+		s.ledger.Call(p.id, simkit.CallCancel, http.StatusUnprocessableEntity)
 		http.Error(w, "Documento cancelado.", http.StatusUnprocessableEntity)
 		return
 	}
 	p.status = arqsign.StatusCancelled
 	s.mu.Unlock()
+	s.ledger.Call(p.id, simkit.CallCancel, http.StatusOK)
+	s.ledger.End(p.id, simkit.OutcomeWithdrawn, "")
 	// ArqSIGN notifies cancellations made through the API too.
 	s.wg.Add(1)
 	go func() {
@@ -468,6 +485,7 @@ func (s *Simulator) file(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.counts.Downloads++
+	s.ledger.Served(p.id, r.URL.Path, body)
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Write(body)
 }
@@ -496,10 +514,15 @@ func (s *Simulator) trigger(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "trigger must be 1..8", http.StatusBadRequest)
 		return
 	}
+	who, ok := triggerSigner(p, r)
+	if !ok {
+		http.Error(w, "signer must be 0..number of signers-1", http.StatusBadRequest)
+		return
+	}
 	s.mu.Lock()
-	s.apply(p, n, p.signers[len(p.signers)-1])
+	s.apply(p, n, who)
 	s.mu.Unlock()
-	ok := s.post(p, n, p.signers[len(p.signers)-1])
+	ok = s.post(p, n, who)
 	simkit.WriteJSON(w, http.StatusOK, map[string]bool{"delivered": ok})
 }
 

@@ -12,6 +12,8 @@ import (
 // state is what the simulator keeps on disk (see Persist). Access tokens
 // are kept too, so a worker's cached token stays valid across a restart.
 type state struct {
+	// Ledger is the ground truth the tests compare with; it survives restarts too.
+	Ledger       []simkit.ProcessLedger   `json:"ledger"`
 	Files        map[string][]byte        `json:"files"`
 	Transactions []txState                `json:"transactions"`
 	Access       map[string]time.Time     `json:"access"`
@@ -61,6 +63,7 @@ func (s *Simulator) snapshot() any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := state{Files: s.files, Access: s.access, Refreshes: s.refresh, Webhooks: s.webhooks}
+	st.Ledger = s.ledger.Snapshot()
 	for _, t := range s.txs {
 		st.Transactions = append(st.Transactions, txState{ID: t.id, Name: t.name, Endpoint: t.endpoint, Scenario: t.scenario,
 			BaseURL: t.baseURL, Steps: t.steps, Docs: t.docs, Templates: t.templates, Recipients: t.recipients, Fields: t.fields,
@@ -71,6 +74,7 @@ func (s *Simulator) snapshot() any {
 }
 
 func (s *Simulator) restore(st state) {
+	s.ledger.Restore(st.Ledger)
 	s.mu.Lock()
 	if st.Files != nil {
 		s.files = st.Files

@@ -27,6 +27,7 @@ func (s *Simulator) play(t *tx) {
 			if !s.pauseFor(t) {
 				return
 			}
+			s.ledger.Signer(t.id, r.Email, simkit.SignerSigned, "")
 			s.playEvent(t, "recipient_submitted", map[string]any{"id": t.id, "status": "started", "recipient": person(r)})
 		}
 		if !s.pauseFor(t) {
@@ -36,6 +37,7 @@ func (s *Simulator) play(t *tx) {
 		t.status = autosign.StatusCompleted
 		t.sealed = append(append([]byte(nil), t.docs[0]...), []byte("\n% sealed by the Autosign simulator "+t.id+"\n%%EOF\n")...)
 		s.mu.Unlock()
+		s.completed(t)
 		var recipients []map[string]string
 		for _, r := range signers {
 			recipients = append(recipients, person(r))
@@ -46,17 +48,23 @@ func (s *Simulator) play(t *tx) {
 	case ScenarioReject:
 		if s.pauseFor(t) {
 			s.set(t, autosign.StatusRejected)
+			s.mu.Lock()
+			t.rejectedReason, t.rejectedByID, t.rejectedAt = RejectReason, signers[len(signers)-1].ID, now()
+			s.mu.Unlock()
+			s.ledger.Signer(t.id, signers[len(signers)-1].Email, simkit.SignerRejected, RejectReason)
 			s.playEvent(t, "transaction_rejected", map[string]any{"id": t.id, "status": "rejected", "rejected_by": person(signers[len(signers)-1]),
 				"rejected_reason": RejectReason})
 		}
 	case ScenarioCancel:
 		if s.pauseFor(t) {
 			s.set(t, autosign.StatusCancelled)
+			s.ledger.End(t.id, simkit.OutcomeCancelled, "Campos incorrectos en el documento")
 			s.playEvent(t, "transaction_cancelled", map[string]any{"id": t.id, "status": "cancelled", "cancelled_reason": "Campos incorrectos en el documento", "cancelled_at": now()})
 		}
 	case ScenarioExpire:
 		if s.pauseFor(t) {
 			s.set(t, autosign.StatusExpired)
+			s.ledger.End(t.id, simkit.OutcomeExpired, "")
 			s.playEvent(t, "transaction_expired", map[string]any{"id": t.id, "status": "expired", "expiration_days": nil, "expired_at": now()})
 		}
 	}
@@ -86,7 +94,9 @@ func (s *Simulator) event(t *tx, typ string, data map[string]any) bool {
 	if t.endpoint == "" {
 		return false
 	}
-	body, _ := json.Marshal(map[string]any{"created": now(), "id": cuid(), "type": typ, "data": data})
+	id := cuid()
+	body, _ := json.Marshal(map[string]any{"created": now(), "id": id, "type": typ, "data": data})
+	posted := time.Now()
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	if s.opts.WebhookSecret != "" {
@@ -94,6 +104,7 @@ func (s *Simulator) event(t *tx, typ string, data map[string]any) bool {
 	}
 	res := s.faults.Deliver(s.ctx, s.client, simkit.Delivery{URL: t.endpoint, Body: body, Header: h,
 		Attempts: s.opts.DeliveryAttempts, Backoff: s.opts.RetryBackoff}, nil)
+	s.posted(t, id, typ, data, posted, res)
 	s.mu.Lock()
 	t.counts.WebhooksRefused += res.Refused
 	if res.Delivered {

@@ -74,6 +74,7 @@ type Simulator struct {
 	webhooks []autosign.CreateWebhook
 
 	persister *simkit.Persister // nil unless Persist was called
+	ledger    *simkit.Ledger
 }
 
 type tx struct {
@@ -89,6 +90,8 @@ type tx struct {
 	delivered                             []string
 	replay                                simkit.Replay // scenario events posted (persist.go)
 	finished                              bool
+	// rejected* are served by the transaction detail, as Autosign's is.
+	rejectedReason, rejectedByID, rejectedAt string
 }
 
 // Counts are what the simulator saw done to one process.
@@ -132,7 +135,8 @@ func New(opts Options) *Simulator {
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Simulator{opts: opts, mux: http.NewServeMux(), client: &http.Client{Timeout: 30 * time.Second},
 		faults: simkit.NewInjector(opts.Faults), ctx: ctx, stop: stop,
-		files: map[string][]byte{}, txs: map[string]*tx{}, access: map[string]time.Time{}}
+		files: map[string][]byte{}, txs: map[string]*tx{}, access: map[string]time.Time{}, ledger: simkit.NewLedger(autosign.Name)}
+	s.mux.Handle("GET /sim/ledger", s.ledger)
 	s.mux.HandleFunc("POST /v1/oauth/refresh", s.refreshToken)
 	s.mux.HandleFunc("POST /v1/files", s.auth(s.upload))
 	s.mux.HandleFunc("POST /v1/transactions", s.auth(s.create))
@@ -276,6 +280,7 @@ func (s *Simulator) create(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.txs[t.id] = t
 	s.mu.Unlock()
+	s.ledger.Open(t.id, t.name, t.scenario, nil)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -387,6 +392,7 @@ func (s *Simulator) start(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	t.status = autosign.StatusStarted
 	s.mu.Unlock()
+	s.started(t)
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.play(t) }()
 	simkit.WriteJSON(w, http.StatusOK, map[string]string{"id": t.id, "status": "started"})
@@ -417,7 +423,8 @@ func (s *Simulator) detail(w http.ResponseWriter, r *http.Request) {
 	for i := range t.docs {
 		docs[i] = map[string]string{"id": fmt.Sprintf("%s-d%d", t.id, i+1)}
 	}
-	simkit.WriteJSON(w, http.StatusOK, map[string]any{"id": t.id, "status": t.status, "recipients": t.recipients, "documents": docs})
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"id": t.id, "status": t.status, "recipients": t.recipients, "documents": docs,
+		"rejected_reason": nullable(t.rejectedReason), "rejected_by_id": nullable(t.rejectedByID), "rejected_at": nullable(t.rejectedAt)})
 }
 
 func (s *Simulator) sealedDocument(w http.ResponseWriter, r *http.Request) {
@@ -429,6 +436,7 @@ func (s *Simulator) sealedDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t.counts.Downloads++
+	s.ledger.Served(t.id, r.URL.Path, t.sealed)
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Write(t.sealed)
 }

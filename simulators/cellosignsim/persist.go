@@ -9,7 +9,9 @@ import (
 
 // state is what the simulator keeps on disk (see Persist).
 type state struct {
-	Processes []procState `json:"processes"`
+	// Ledger is the ground truth the tests compare with; it survives restarts too.
+	Ledger    []simkit.ProcessLedger `json:"ledger"`
+	Processes []procState            `json:"processes"`
 }
 
 type procState struct {
@@ -53,6 +55,7 @@ func (s *Simulator) snapshot() any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := state{Processes: make([]procState, 0, len(s.procs))}
+	st.Ledger = s.ledger.Snapshot()
 	for _, p := range s.procs {
 		st.Processes = append(st.Processes, procState{ID: p.id, Reference: p.reference, Name: p.name, Scenario: p.scenario,
 			Kind: p.kind, Status: p.status, Outside: p.outside, Recipients: p.recipients, Submitted: p.submitted, PDF: p.pdf,
@@ -62,6 +65,7 @@ func (s *Simulator) snapshot() any {
 }
 
 func (s *Simulator) restore(st state) {
+	s.ledger.Restore(st.Ledger)
 	s.mu.Lock()
 	var resume []*proc
 	for _, ps := range st.Processes {

@@ -90,8 +90,9 @@ type Simulator struct {
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu    sync.Mutex
-	procs map[string]*proc // by reference
+	mu     sync.Mutex
+	procs  map[string]*proc // by reference
+	ledger *simkit.Ledger
 
 	persister *simkit.Persister // nil unless Persist was called
 }
@@ -152,7 +153,8 @@ func New(opts Options) *Simulator {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Simulator{opts: opts, mux: http.NewServeMux(), client: &http.Client{Timeout: 10 * time.Minute},
-		faults: simkit.NewInjector(opts.Faults), ctx: ctx, stop: stop, procs: map[string]*proc{}}
+		faults: simkit.NewInjector(opts.Faults), ctx: ctx, stop: stop, procs: map[string]*proc{}, ledger: simkit.NewLedger(cellosign.Name)}
+	s.mux.Handle("GET /sim/ledger", s.ledger)
 	api := http.NewServeMux()
 	for _, kind := range []string{"sessions", "workflows"} {
 		api.HandleFunc("POST /"+kind, s.auth(s.create(kind)))
@@ -285,6 +287,7 @@ func (s *Simulator) create(kind string) http.HandlerFunc {
 		s.procs[p.reference] = p
 		answer := p.wire()
 		s.mu.Unlock()
+		s.open(p)
 		s.opts.Logger.Info("cellosign sim: process created", "reference", p.reference, "kind", kind, "scenario", p.scenario, "recipients", len(req.Recipients))
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); s.play(p) }()
@@ -341,13 +344,17 @@ func (s *Simulator) remove(kind string) http.HandlerFunc {
 		p.counts.Cancels++
 		switch p.status {
 		case cellosign.StatusSubmitted:
+			s.ledger.Call(p.reference, simkit.CallCancel, http.StatusBadRequest)
 			simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"detail": "process already submitted"})
 			return
 		case cellosign.StatusDeleted:
+			s.ledger.Call(p.reference, simkit.CallCancel, http.StatusNotFound)
 			simkit.WriteJSON(w, http.StatusNotFound, map[string]string{"detail": "Not found."})
 			return
 		}
 		p.status = cellosign.StatusDeleted
+		s.ledger.Call(p.reference, simkit.CallCancel, http.StatusOK)
+		s.ledger.End(p.reference, simkit.OutcomeWithdrawn, "")
 		simkit.WriteJSON(w, http.StatusOK, p.wire())
 	}
 }
@@ -368,6 +375,7 @@ func (s *Simulator) play(p *proc) {
 			s.mu.Lock()
 			if p.status == cellosign.StatusSent {
 				p.status = cellosign.StatusDeleted
+				s.ledger.End(p.reference, simkit.OutcomeCancelled, "")
 			}
 			s.mu.Unlock()
 		}
@@ -406,6 +414,7 @@ func (s *Simulator) submitOne(p *proc) bool {
 		return false
 	}
 	p.submitted++
+	s.ledger.Signer(p.reference, p.recipients[p.submitted-1].Email, simkit.SignerSigned, "")
 	if p.submitted >= len(p.recipients) {
 		p.status = cellosign.StatusSubmitted
 		p.timestamp = stamp()
@@ -474,6 +483,7 @@ func (s *Simulator) PostArchive(ctx context.Context, reference string) (bool, er
 			recipients: []cellosign.Recipient{{ID: 1, Name: "Outside Signer", Email: "outside@example.com", Order: 1}},
 			pdf:        []byte("%PDF-1.4\n% signed outside firmaflow " + reference + "\n%%EOF\n")}
 		s.procs[reference] = p
+		s.open(p)
 	}
 	target := s.opts.WebhookURL
 	s.mu.Unlock()
@@ -542,7 +552,7 @@ func writeArchive(w io.Writer, p *proc, open func() io.Reader) error {
 	if err != nil {
 		return err
 	}
-	attachment := base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\nattachment of " + p.reference))
+	attachment := base64.StdEncoding.EncodeToString(attachmentBytes(p.reference))
 	if _, err := fmt.Fprintf(w, `%s,"attachments":[{"id":"ATTACHMENT1","filename":"id-card.png","mimetype":"image/png","content":"%s"}],`,
 		meta[:len(meta)-1], attachment); err != nil {
 		return err
@@ -567,9 +577,13 @@ func writeArchive(w io.Writer, p *proc, open func() io.Reader) error {
 func (s *Simulator) deliver(ctx context.Context, p *proc) bool {
 	open, sum := s.signed(p)
 	s.mu.Lock()
+	first := p.signedSHA == ""
 	p.signedSHA = sum
 	target := s.opts.WebhookURL
 	s.mu.Unlock()
+	if first {
+		s.issued(p, sum)
+	}
 	if target == "" {
 		s.opts.Logger.Warn("cellosign sim: no webhook URL; archive not sent", "reference", p.reference)
 		return false
@@ -578,6 +592,7 @@ func (s *Simulator) deliver(ctx context.Context, p *proc) bool {
 	h.Set("Content-Type", "application/json")
 	h.Set(TokenHeader, s.opts.WebhookSecret)
 	var res simkit.Result
+	posted := time.Now()
 	if p.scenario == ScenarioLarge {
 		res = s.stream(ctx, target, h, p, open)
 	} else {
@@ -589,6 +604,7 @@ func (s *Simulator) deliver(ctx context.Context, p *proc) bool {
 		res = s.faults.Deliver(ctx, s.client, simkit.Delivery{URL: target, Body: buf.Bytes(), Header: h,
 			Attempts: s.opts.DeliveryAttempts, Backoff: s.opts.RetryBackoff}, nil)
 	}
+	s.ledger.Posted(p.reference, p.reference+"@"+p.timestamp, simkit.EventCompleted, "", posted, res)
 	s.mu.Lock()
 	p.counts.WebhooksRefused += res.Refused
 	if res.Delivered {

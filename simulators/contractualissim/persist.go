@@ -10,11 +10,13 @@ import (
 // state is what the simulator keeps on disk (see Persist). Sessions (JWTs)
 // are kept too, so a worker's session stays valid across a restart.
 type state struct {
-	Documents   []docState      `json:"documents"`
-	Tokens      int             `json:"tokens"`
-	TokenChecks int             `json:"token_checks"`
-	Logins      int             `json:"logins"`
-	JWTs        map[string]bool `json:"jwts"`
+	// Ledger is the ground truth the tests compare with; it survives restarts too.
+	Ledger      []simkit.ProcessLedger `json:"ledger"`
+	Documents   []docState             `json:"documents"`
+	Tokens      int                    `json:"tokens"`
+	TokenChecks int                    `json:"token_checks"`
+	Logins      int                    `json:"logins"`
+	JWTs        map[string]bool        `json:"jwts"`
 }
 
 type docState struct {
@@ -58,6 +60,7 @@ func (s *Simulator) snapshot() any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := state{Tokens: s.tokens, TokenChecks: s.tokenChecks, Logins: s.logins, JWTs: s.jwts}
+	st.Ledger = s.ledger.Snapshot()
 	for _, d := range s.docs {
 		st.Documents = append(st.Documents, docState{ID: d.id, Name: d.name, Scenario: d.scenario, BaseURL: d.baseURL,
 			Subaccount: d.subaccount, Signers: d.signers, Attachments: d.attachments, Status: d.status, Signed: d.signed,
@@ -67,6 +70,7 @@ func (s *Simulator) snapshot() any {
 }
 
 func (s *Simulator) restore(st state) {
+	s.ledger.Restore(st.Ledger)
 	s.mu.Lock()
 	s.tokens, s.tokenChecks, s.logins = st.Tokens, st.TokenChecks, st.Logins
 	if st.JWTs != nil {

@@ -20,6 +20,7 @@ func (s *Simulator) play(d *document) {
 		if !s.pauseFor(d) || !s.alive(d) {
 			return
 		}
+		s.ledger.Signer(d.id, sg.Email, simkit.SignerSigned, "")
 		s.playPost(d, map[string]any{"event": contractualis.EventSigned, "timestamp": now(), "data": map[string]any{
 			"document_id": d.id, "tokentime": "t-" + d.id, "status": "signed",
 			"signer": map[string]string{"name": sg.Name, "email": sg.Email, "signed_at": time.Now().Format("2006-01-02 15:04:05.000")},
@@ -63,6 +64,7 @@ func (s *Simulator) seal(d *document) {
 	d.status = contractualis.StatusCompleted
 	view := d.view()
 	s.mu.Unlock()
+	s.completed(d)
 	s.playPost(d, map[string]any{"event": contractualis.EventCompleted, "timestamp": now(), "data": map[string]any{
 		"document_id": d.id, "status": "completed",
 		"document": map[string]string{"name": d.name, "creator": s.opts.Email, "tokentime": "t-" + d.id,
@@ -100,8 +102,10 @@ func (s *Simulator) post(d *document, payload map[string]any) bool {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Firmaflow-Token", s.opts.WebhookSecret)
+	posted := time.Now()
 	res := s.faults.Deliver(s.ctx, s.client, simkit.Delivery{URL: target, Body: body, Header: h,
 		Attempts: s.opts.DeliveryAttempts, Backoff: s.opts.RetryBackoff}, nil)
+	s.posted(d, payload, body, posted, res)
 	s.mu.Lock()
 	d.counts.WebhooksRefused += res.Refused
 	if res.Delivered {

@@ -83,6 +83,7 @@ type Simulator struct {
 	jwts        map[string]bool
 
 	persister *simkit.Persister // nil unless Persist was called
+	ledger    *simkit.Ledger
 }
 
 type document struct {
@@ -146,7 +147,8 @@ func New(opts Options) *Simulator {
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Simulator{opts: opts, mux: http.NewServeMux(), client: &http.Client{Timeout: 30 * time.Second},
 		ctx: ctx, stop: stop, docs: map[string]*document{}, tokens: opts.Tokens, jwts: map[string]bool{},
-		faults: simkit.NewInjector(opts.Faults)}
+		faults: simkit.NewInjector(opts.Faults), ledger: simkit.NewLedger(contractualis.Name)}
+	s.mux.Handle("GET /sim/ledger", s.ledger)
 	s.mux.HandleFunc("POST /users/login", s.login)
 	s.mux.HandleFunc("POST /users/tokens", s.auth(s.balance))
 	s.mux.HandleFunc("POST /documents/generate-document", s.auth(s.generate))
@@ -314,6 +316,7 @@ func (s *Simulator) generate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.docs[d.id] = d
 	s.mu.Unlock()
+	s.open(d)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -366,10 +369,13 @@ func (s *Simulator) deleteDraft(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	d.counts.Cancels++
 	if d.status != contractualis.StatusDraft && d.status != "ready" {
+		s.ledger.Call(d.id, simkit.CallCancel, http.StatusBadRequest)
 		reply(w, 400, "The document is not a draft", nil)
 		return
 	}
 	d.status = contractualis.StatusDeleted
+	s.ledger.Call(d.id, simkit.CallCancel, http.StatusOK)
+	s.ledger.End(d.id, simkit.OutcomeWithdrawn, "")
 	reply(w, 200, "The document was successfully deleted", nil)
 }
 
@@ -436,6 +442,7 @@ func (s *Simulator) spend(d *document) {
 	s.tokens--
 	d.counts.TokensSpent++
 	d.status = contractualis.StatusPending
+	s.ledger.Call(d.id, simkit.CallTokenSpend, http.StatusOK)
 }
 
 func (s *Simulator) file(w http.ResponseWriter, r *http.Request) {
@@ -449,8 +456,10 @@ func (s *Simulator) file(w http.ResponseWriter, r *http.Request) {
 	d.counts.Downloads++
 	w.Header().Set("Content-Type", "application/pdf")
 	if r.PathValue("kind") == "document" {
+		s.ledger.Served(d.id, r.URL.Path, d.signed)
 		w.Write(d.signed)
 		return
 	}
+	s.ledger.Served(d.id, r.URL.Path, d.evidence)
 	w.Write(d.evidence)
 }

@@ -26,6 +26,12 @@ type Faults struct {
 	Copies int
 	Jitter time.Duration
 	Seed   uint64
+	// SlowRate is the share of state-changing API calls (not GET, not
+	// /sim/) that take effect at once but are answered only after
+	// SlowDelay: slower than an activity's heartbeat timeout, they show
+	// whether a client calls twice.
+	SlowRate  float64
+	SlowDelay time.Duration
 }
 
 // Injector applies Faults.
@@ -33,8 +39,9 @@ type Injector struct {
 	f  Faults
 	mu sync.Mutex
 	r  *rand.Rand
-	// Failed counts injected API failures.
+	// Failed counts injected API failures; Slowed counts calls answered late.
 	Failed int
+	Slowed int
 }
 
 // NewInjector returns an injector for f.
@@ -65,6 +72,10 @@ func (in *Injector) Middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
+		if in.slowCall(r) {
+			in.answerLate(w, r, next)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -85,6 +96,12 @@ type Result struct {
 	// Final: the receiver refused in a way the provider does not retry
 	// (401, 403, 404 for ArqSIGN-like providers).
 	Final bool
+	// Attempts counts POSTs (every copy and redelivery); Status is the last
+	// answer (0: none); FirstOK is when the first 200 came. The ledger
+	// records them.
+	Attempts int
+	Status   int
+	FirstOK  time.Time
 }
 
 // Deliver posts d until a 200 or the attempts run out, redelivering with a
@@ -120,6 +137,13 @@ func (in *Injector) Deliver(ctx context.Context, client *http.Client, d Delivery
 			res.Delivered = res.Delivered || r.Delivered
 			res.Refused += r.Refused
 			res.Final = res.Final || r.Final
+			res.Attempts += r.Attempts
+			if r.Status != 0 {
+				res.Status = r.Status
+			}
+			if !r.FirstOK.IsZero() && (res.FirstOK.IsZero() || r.FirstOK.Before(res.FirstOK)) {
+				res.FirstOK = r.FirstOK
+			}
 			mu.Unlock()
 		}()
 	}
@@ -135,11 +159,13 @@ func deliverOnce(ctx context.Context, client *http.Client, d Delivery, final fun
 		for k, v := range d.Header {
 			req.Header[k] = v
 		}
+		res.Attempts++
 		resp, err := client.Do(req)
 		if err == nil {
 			resp.Body.Close()
+			res.Status = resp.StatusCode
 			if resp.StatusCode == http.StatusOK {
-				res.Delivered = true
+				res.Delivered, res.FirstOK = true, time.Now()
 				return res
 			}
 			res.Refused++
