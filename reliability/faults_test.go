@@ -20,14 +20,14 @@ import (
 	"github.com/firmaflow/firmaflow/starter/processes"
 )
 
-// Faults added by issue 7 whose fixes were still under way when they were
-// written: Temporal-level cancellation (item 9), events held before their
-// owner is known naming different signers (item 5), hundreds of events
-// pending across a continue-as-new (item 5), and provider calls answered
-// after 45 s, slower than the activities' 30 s heartbeat timeout (items 7
-// and 15). FIRMAFLOW_FAULT_PENDING=1 turns them on; the expectations are the
-// correct ones, so they fail until the fixes land.
-func pendingFaults() bool { return os.Getenv("FIRMAFLOW_FAULT_PENDING") == "1" }
+// Faults added by issue 7: Temporal-level cancellation (item 9), events
+// held before their owner is known naming different signers (item 5),
+// hundreds of events pending across a continue-as-new (item 5), and
+// provider calls answered after 45 s, slower than the activities' 30 s
+// heartbeat timeout (items 7 and 15). They run in every fault test;
+// FIRMAFLOW_FAULT_PENDING=0 leaves them out, to tell their failures from
+// the others'.
+func pendingFaults() bool { return os.Getenv("FIRMAFLOW_FAULT_PENDING") != "0" }
 
 const (
 	// slowRate of state-changing provider calls answer after slowDelay.

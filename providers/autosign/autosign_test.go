@@ -240,3 +240,18 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 	})
 }
+
+// A rejection found by reconciliation says who refused and why, as the
+// webhook does (the detail's rejected_by_id and rejected_reason).
+func TestReconcileTellsWhoRejectedAndWhy(t *testing.T) {
+	e := newEnv(t, autosignsim.ScenarioReject)
+	res, err := e.client.Send(context.Background(), request("Contrato", int64(len(pdf))))
+	require.NoError(t, err)
+	e.events(t, 3)
+	snap, err := e.client.Reconcile(context.Background(), res.ProviderRef)
+	require.NoError(t, err)
+	require.Equal(t, signing.StatusRejected, snap.Status)
+	require.Equal(t, autosignsim.RejectReason, snap.Reason)
+	require.NotNil(t, snap.RejectedBy)
+	require.Equal(t, "bruno@example.com", snap.RejectedBy.Email)
+}

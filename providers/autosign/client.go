@@ -130,21 +130,44 @@ func (c *Client) Cancel(context.Context, string, string) error {
 
 // Status reads the transaction detail.
 func (c *Client) Status(ctx context.Context, ref string) (signing.Status, error) {
+	snap, err := c.Reconcile(ctx, ref)
+	return snap.Status, err
+}
+
+// Reconcile reads the transaction detail: its status and, for a rejection,
+// who refused and why (rejected_by_id, rejected_reason), so a rejection
+// found by reconciliation says the same as its webhook.
+func (c *Client) Reconcile(ctx context.Context, ref string) (providers.Snapshot, error) {
 	var t Transaction
 	if err := c.call(ctx, http.MethodGet, "status", fmt.Sprintf(pathTx, url.PathEscape(ref)), nil, &t); err != nil {
-		return "", err
+		return providers.Snapshot{}, err
 	}
-	switch t.Status {
+	snap := providers.Snapshot{Status: mapStatus(t.Status)}
+	if snap.Status == signing.StatusRejected {
+		if t.RejectedReason != nil {
+			snap.Reason = *t.RejectedReason
+		}
+		for _, r := range t.Recipients {
+			if t.RejectedByID != nil && r.ID == *t.RejectedByID {
+				snap.RejectedBy = &signing.SignerRef{Name: r.Name, Email: r.Email}
+			}
+		}
+	}
+	return snap, nil
+}
+
+func mapStatus(status string) signing.Status {
+	switch status {
 	case StatusCompleted:
-		return signing.StatusCompleted, nil
+		return signing.StatusCompleted
 	case StatusRejected:
-		return signing.StatusRejected, nil
+		return signing.StatusRejected
 	case StatusCancelled:
-		return signing.StatusCancelled, nil
+		return signing.StatusCancelled
 	case StatusExpired:
-		return signing.StatusExpired, nil
+		return signing.StatusExpired
 	}
-	return signing.StatusAwaitingSignatures, nil
+	return signing.StatusAwaitingSignatures
 }
 
 // Download fetches a sealed document, authenticated, from the API host.

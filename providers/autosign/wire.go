@@ -151,6 +151,7 @@ type Transaction struct {
 	ID             string      `json:"id"`
 	Status         string      `json:"status"`
 	RejectedReason *string     `json:"rejected_reason"`
+	RejectedByID   *string     `json:"rejected_by_id"`
 	Recipients     []Recipient `json:"recipients"`
 	Documents      []struct {
 		ID string `json:"id"`
