@@ -493,7 +493,9 @@ func check(stack *devstack.Stack, runs []*run, elapsed time.Duration) report {
 			case signing.EventRejected:
 				consistent = r.res.Status == signing.StatusRejected
 			case signing.EventCancelled:
-				consistent = r.res.Status == signing.StatusCancelled
+				// Or the provider's notice of firmaflow's own withdrawal
+				// when it gave up (a limit reached): the echo of the end.
+				consistent = r.res.Status == signing.StatusCancelled || (cancels > 0 && r.res.Status.Terminal())
 			}
 			if !consistent {
 				rep.lostEvents++
