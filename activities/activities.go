@@ -85,8 +85,9 @@ func keepAlive(ctx context.Context) func() {
 		return func() {}
 	}
 	done := make(chan struct{})
+	every := heartbeatEvery // read here, in the activity, not in the goroutine that outlives it
 	go func() {
-		t := time.NewTicker(heartbeatEvery)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
