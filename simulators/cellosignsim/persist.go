@@ -37,16 +37,12 @@ type procState struct {
 // (remaining submissions, then the archive), and from then on writes every
 // change. Call it before serving.
 func (s *Simulator) Persist(path string) error {
-	var st state
-	found, err := simkit.LoadState(path, &st)
+	p, err := simkit.Resume(path, s.restore, s.snapshot, s.opts.Logger)
 	if err != nil {
 		return fmt.Errorf("cellosign sim: %w", err)
 	}
-	if found {
-		s.restore(st)
-	}
 	s.mu.Lock()
-	s.persister = simkit.StartPersister(path, 0, s.snapshot, s.opts.Logger)
+	s.persister = p
 	s.mu.Unlock()
 	return nil
 }

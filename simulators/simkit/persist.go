@@ -187,3 +187,18 @@ func Frozen(v any) json.RawMessage {
 // ResumeAt marks the next n steps as taken (a part of a scenario resumed
 // on its own).
 func (r *Replay) ResumeAt(n int) { r.skip = max(n, 0) }
+
+// Resume is what a simulator's Persist does: it loads the state a previous
+// run left in path (restore gets it, when there is one) and starts a
+// Persister that writes snapshot from then on.
+func Resume[S any](path string, restore func(S), snapshot func() any, log *slog.Logger) (*Persister, error) {
+	var st S
+	found, err := LoadState(path, &st)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		restore(st)
+	}
+	return StartPersister(path, 0, snapshot, log), nil
+}
