@@ -125,7 +125,12 @@ func TestSessionForOneSigner(t *testing.T) {
 	checkArchive(t, e, "proc-1")
 	view, _ := e.sim.Process("proc-1")
 	require.Equal(t, "sessions", view.Kind)
-	require.Equal(t, 1, view.ArchivesDelivered)
+	// The simulator counts the delivery once the receiver's answer is back,
+	// which can come after the receiver saw the archive: wait for it.
+	require.Eventually(t, func() bool {
+		view, _ := e.sim.Process("proc-1")
+		return view.ArchivesDelivered == 1
+	}, 10*time.Second, 5*time.Millisecond, "one archive delivered")
 	st, err := e.c.Status(context.Background(), "proc-1")
 	require.NoError(t, err)
 	require.Equal(t, signing.StatusCompleted, st)
