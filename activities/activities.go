@@ -177,6 +177,14 @@ func (a *Activities) Cancel(ctx context.Context, call ProviderCall) error {
 	if err != nil {
 		return err
 	}
+	// A retried cancel (the first attempt's answer was lost, or its worker
+	// died mid-call) asks first: the provider may have cancelled already,
+	// and a second cancel is a call nobody asked for.
+	if activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt > 1 {
+		if st, err := p.Status(ctx, call.ProviderRef); err == nil && st == signing.StatusCancelled {
+			return nil
+		}
+	}
 	return classify(p.Cancel(ctx, call.ProviderRef, call.Reason))
 }
 

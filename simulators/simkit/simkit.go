@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +33,10 @@ type Faults struct {
 	// whether a client calls twice.
 	SlowRate  float64
 	SlowDelay time.Duration
+	// SlowOn, when set, switches slow calls on and off at run time (they
+	// are on while it is true), so a test can keep them apart from a
+	// fault injected at another moment.
+	SlowOn *atomic.Bool
 }
 
 // Injector applies Faults.

@@ -17,6 +17,9 @@ func (in *Injector) slowCall(r *http.Request) bool {
 	if in.f.SlowRate <= 0 || in.f.SlowDelay <= 0 || strings.HasPrefix(r.URL.Path, "/sim/") || r.Method == http.MethodGet {
 		return false
 	}
+	if in.f.SlowOn != nil && !in.f.SlowOn.Load() {
+		return false
+	}
 	if in.float() >= in.f.SlowRate {
 		return false
 	}
