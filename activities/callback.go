@@ -55,7 +55,7 @@ func (a *Activities) NotifyCallback(ctx context.Context, in CallbackInput) error
 	if err != nil || !slices.ContainsFunc(a.Callbacks.Hosts, func(h string) bool {
 		return strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname())
 	}) {
-		return final(fmt.Sprintf("callback: host of %q is not in FIRMAFLOW_CALLBACK_HOSTS", in.URL))
+		return final(fmt.Sprintf("callback: host of %q is not in FIRMAFLOW_CALLBACK_HOSTS", providers.RedactURL(in.URL)))
 	}
 	body, err := json.Marshal(CallbackBody{Type: "process.ended", WorkflowID: in.WorkflowID, Result: in.Result})
 	if err != nil {

@@ -46,7 +46,7 @@ func (d Downloader) Open(ctx context.Context, provider, rawURL string, header ht
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, err
+		return nil, RedactErrorURLs(err)
 	}
 	for k, v := range header {
 		req.Header[k] = v

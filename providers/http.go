@@ -17,7 +17,8 @@ const maxErrorBody = 4 << 10
 func Call(client *http.Client, provider, op string, req *http.Request) (*http.Response, error) {
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, &APIError{Provider: provider, Op: op, Err: err}
+		// The error goes into history and logs: not the URL's secrets.
+		return nil, &APIError{Provider: provider, Op: op, Err: RedactErrorURLs(err)}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return resp, nil
