@@ -83,9 +83,9 @@ func TestCallbackErrorsCarryNoCapabilityURL(t *testing.T) {
 	a, _, env := newActivities(t)
 	u, _ := url.Parse(raw)
 	for name, cfg := range map[string]Callbacks{
-		"host not listed": {Secret: secret, Hosts: []string{"hooks.example.com"}, AllowPrivate: true},
-		"transport error": {Secret: secret, Hosts: []string{u.Host}, AllowPrivate: true},
-		"refused at dial": {Secret: secret, Hosts: []string{host}},
+		"host not listed": {Secret: secret, Hosts: []string{"hooks.example.com"}, AllowPrivate: true, AllowHTTP: true},
+		"transport error": {Secret: secret, Hosts: []string{u.Host}, AllowPrivate: true, AllowHTTP: true},
+		"refused at dial": {Secret: secret, Hosts: []string{host}, AllowHTTP: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a.Callbacks = cfg

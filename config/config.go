@@ -59,8 +59,12 @@ type Downloads struct {
 type Callbacks struct {
 	// Secret signs them: "whsec_" and Base64 of at least 16 bytes.
 	Secret string `env:"FIRMAFLOW_CALLBACK_SECRET"`
-	// Hosts are the hosts (host or host:port) callbacks may go to.
+	// Hosts are the hosts callbacks may go to: host:port, or host alone
+	// for the scheme's default port (443) only.
 	Hosts []string `env:"FIRMAFLOW_CALLBACK_HOSTS"`
+	// AllowHTTP permits plain http callback URLs: only for the dev stack
+	// (it sets it); a callback carries the process's result.
+	AllowHTTP bool `env:"FIRMAFLOW_ALLOW_HTTP_CALLBACKS, default=false"`
 }
 
 // Bridge is the webhook bridge's HTTP server.

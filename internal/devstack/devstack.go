@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,6 +151,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	cfg.Bridge.PublicURL = s.BridgeURL
 	cfg.Downloads.AllowPrivate = true // the simulators serve documents on loopback
+	cfg.Callbacks.AllowHTTP = true    // local receivers have no certificate
 	if cfg.Bridge.APIToken == "" {
 		cfg.Bridge.APIToken = DevAPIToken
 	}
@@ -288,8 +290,9 @@ func (s *Stack) WorkerEnv() []string {
 	kv := map[string]string{
 		"TEMPORAL_ADDRESS": c.Temporal.Address, "TEMPORAL_NAMESPACE": c.Temporal.Namespace,
 		"FIRMAFLOW_TASK_QUEUE": c.Temporal.TaskQueue, "FIRMAFLOW_DOCSTORE_URL": s.Store.URL(),
-		"FIRMAFLOW_ALLOW_PRIVATE_DOWNLOADS": "true", "FIRMAFLOW_LOG_LEVEL": "warn",
-		"ARQSIGN_BASE_URL": c.ArqSIGN.BaseURL, "ARQSIGN_APP_KEY": c.ArqSIGN.AppKey,
+		"FIRMAFLOW_ALLOW_PRIVATE_DOWNLOADS": strconv.FormatBool(c.Downloads.AllowPrivate), "FIRMAFLOW_LOG_LEVEL": "warn",
+		"FIRMAFLOW_ALLOW_HTTP_CALLBACKS": strconv.FormatBool(c.Callbacks.AllowHTTP),
+		"ARQSIGN_BASE_URL":               c.ArqSIGN.BaseURL, "ARQSIGN_APP_KEY": c.ArqSIGN.AppKey,
 		"ARQSIGN_SUBSCRIPTION_KEY": c.ArqSIGN.SubscriptionKey, "ARQSIGN_RESPONSIBLE_ID": c.ArqSIGN.ResponsibleID,
 		"ARQSIGN_FOLDER_ID": c.ArqSIGN.FolderID, "ARQSIGN_WEBHOOK_SECRET": c.ArqSIGN.WebhookSecret,
 		"ARQSIGN_DOWNLOAD_HOSTS": strings.Join(c.ArqSIGN.DownloadHosts, ","),
