@@ -21,6 +21,7 @@ type Config struct {
 	Store         Store
 	Downloads     Downloads
 	Callbacks     Callbacks
+	Secrets       Secrets
 	Bridge        Bridge
 	ArqSIGN       ArqSIGN
 	Contractualis Contractualis
@@ -65,6 +66,14 @@ type Callbacks struct {
 	// AllowHTTP permits plain http callback URLs: only for the dev stack
 	// (it sets it); a callback carries the process's result.
 	AllowHTTP bool `env:"FIRMAFLOW_ALLOW_HTTP_CALLBACKS, default=false"`
+}
+
+// Secrets governs which secrets the worker and the bridge accept (see
+// CheckSecrets).
+type Secrets struct {
+	// AllowDev accepts the simulators' published secrets and missing
+	// webhook secrets: only for docker-compose.dev.yml and the dev stack.
+	AllowDev bool `env:"FIRMAFLOW_ALLOW_DEV_SECRETS, default=false"`
 }
 
 // Bridge is the webhook bridge's HTTP server.

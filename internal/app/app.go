@@ -190,6 +190,9 @@ func callbackSettings(cfg config.Config) (activities.Callbacks, error) {
 // RunWorker runs a worker until ctx ends, then stops it gracefully (running
 // activities finish or are handed back to Temporal).
 func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if err := cfg.CheckSecrets(config.RoleWorker); err != nil {
+		return err
+	}
 	c, err := Dial(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -251,6 +254,9 @@ func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secr
 
 // RunBridge serves the webhook bridge until ctx ends.
 func RunBridge(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if err := cfg.CheckSecrets(config.RoleBridge); err != nil {
+		return err
+	}
 	c, err := Dial(ctx, cfg, log)
 	if err != nil {
 		return err
