@@ -3,6 +3,7 @@ module github.com/firmaflow/firmaflow
 go 1.26.0
 
 require (
+	code.dny.dev/ssrf v0.3.0
 	github.com/google/uuid v1.6.0
 	github.com/labstack/echo/v4 v4.13.3
 	github.com/sethvargo/go-envconfig v1.4.3

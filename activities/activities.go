@@ -382,6 +382,8 @@ func classify(err error) error {
 	if err == nil {
 		return nil
 	}
+	// Errors become history, state and results: no URL secrets in them.
+	err = providers.RedactErrorURLs(err)
 	var unsupported *providers.UnsupportedError
 	if errors.As(err, &unsupported) {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnsupported, err)

@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -24,9 +23,14 @@ const ErrTypeCallback = "CallbackError"
 
 // Callbacks configures NotifyCallback.
 type Callbacks struct {
-	Secret       callbacks.Secret
-	Hosts        []string
+	Secret callbacks.Secret
+	// Hosts may receive callbacks (see providers.HostAllowed: an entry
+	// without a port allows the scheme's default port only).
+	Hosts []string
+	// AllowPrivate permits internal addresses and AllowHTTP plain http:
+	// dev-stack switches, since a callback carries the process's result.
 	AllowPrivate bool
+	AllowHTTP    bool
 }
 
 // CallbackInput is one notification to the process's caller.
@@ -52,10 +56,13 @@ func (a *Activities) NotifyCallback(ctx context.Context, in CallbackInput) error
 		return final("callback: FIRMAFLOW_CALLBACK_SECRET is not set")
 	}
 	u, err := url.Parse(in.URL)
-	if err != nil || !slices.ContainsFunc(a.Callbacks.Hosts, func(h string) bool {
-		return strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname())
-	}) {
-		return final(fmt.Sprintf("callback: host of %q is not in FIRMAFLOW_CALLBACK_HOSTS", in.URL))
+	switch {
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http"):
+		return final(fmt.Sprintf("callback: %q is not an http(s) URL", providers.RedactURL(in.URL)))
+	case u.Scheme != "https" && !a.Callbacks.AllowHTTP:
+		return final(fmt.Sprintf("callback: %q is not https (plain http only with FIRMAFLOW_ALLOW_HTTP_CALLBACKS)", providers.RedactURL(in.URL)))
+	case !providers.HostAllowed(u, a.Callbacks.Hosts):
+		return final(fmt.Sprintf("callback: host and port of %q are not in FIRMAFLOW_CALLBACK_HOSTS", providers.RedactURL(in.URL)))
 	}
 	body, err := json.Marshal(CallbackBody{Type: "process.ended", WorkflowID: in.WorkflowID, Result: in.Result})
 	if err != nil {
@@ -68,6 +75,10 @@ func (a *Activities) NotifyCallback(ctx context.Context, in CallbackInput) error
 	req.Header.Set("Content-Type", "application/json")
 	a.Callbacks.Secret.Headers(req.Header, "ff_"+in.WorkflowID+"_ended", time.Now(), body)
 	resp, err := providers.Call(providers.OutboundClient(a.Callbacks.AllowPrivate), "callback", "notify", req)
+	if errors.Is(err, providers.ErrPrivateAddress) {
+		// The allowed name points inward: a retry would only dial it again.
+		return temporal.NewNonRetryableApplicationError("callback: host resolves to an internal address", ErrTypeCallback, err)
+	}
 	if err != nil {
 		return classify(err)
 	}

@@ -30,7 +30,7 @@ func TestNotifyCallbackIsSignedAndVerifiable(t *testing.T) {
 	}))
 	defer srv.Close()
 	a, _, env := newActivities(t)
-	a.Callbacks = Callbacks{Secret: secret, Hosts: []string{strings.TrimPrefix(srv.URL, "http://")}, AllowPrivate: true}
+	a.Callbacks = Callbacks{Secret: secret, Hosts: []string{strings.TrimPrefix(srv.URL, "http://")}, AllowPrivate: true, AllowHTTP: true}
 	_, err = env.ExecuteActivity(a.NotifyCallback, CallbackInput{URL: srv.URL + "/hook", WorkflowID: "signing-p",
 		Result: signing.Result{ProcessID: "p", Status: signing.StatusCompleted}})
 	require.NoError(t, err)
@@ -53,7 +53,7 @@ func TestNotifyCallbackRefusals(t *testing.T) {
 		require.True(t, appErr.NonRetryable(), name)
 	}
 	// An allowed name that points inward is refused at dial time.
-	a.Callbacks = Callbacks{Secret: secret, Hosts: []string{"localhost"}}
+	a.Callbacks = Callbacks{Secret: secret, Hosts: []string{"localhost:9"}, AllowHTTP: true}
 	_, err := env.ExecuteActivity(a.NotifyCallback, CallbackInput{URL: "http://localhost:9/hook", WorkflowID: "w"})
 	require.ErrorContains(t, err, "loopback")
 }

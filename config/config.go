@@ -21,6 +21,7 @@ type Config struct {
 	Store         Store
 	Downloads     Downloads
 	Callbacks     Callbacks
+	Secrets       Secrets
 	Bridge        Bridge
 	ArqSIGN       ArqSIGN
 	Contractualis Contractualis
@@ -59,8 +60,20 @@ type Downloads struct {
 type Callbacks struct {
 	// Secret signs them: "whsec_" and Base64 of at least 16 bytes.
 	Secret string `env:"FIRMAFLOW_CALLBACK_SECRET"`
-	// Hosts are the hosts (host or host:port) callbacks may go to.
+	// Hosts are the hosts callbacks may go to: host:port, or host alone
+	// for the scheme's default port (443) only.
 	Hosts []string `env:"FIRMAFLOW_CALLBACK_HOSTS"`
+	// AllowHTTP permits plain http callback URLs: only for the dev stack
+	// (it sets it); a callback carries the process's result.
+	AllowHTTP bool `env:"FIRMAFLOW_ALLOW_HTTP_CALLBACKS, default=false"`
+}
+
+// Secrets governs which secrets the worker and the bridge accept (see
+// CheckSecrets).
+type Secrets struct {
+	// AllowDev accepts the simulators' published secrets and missing
+	// webhook secrets: only for docker-compose.dev.yml and the dev stack.
+	AllowDev bool `env:"FIRMAFLOW_ALLOW_DEV_SECRETS, default=false"`
 }
 
 // Bridge is the webhook bridge's HTTP server.

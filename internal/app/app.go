@@ -165,22 +165,34 @@ func NewWorker(c client.Client, cfg config.Config, reg *providers.Registry, stor
 	})
 	w.RegisterWorkflowWithOptions(workflows.SigningProcess, workflow.RegisterOptions{Name: signing.WorkflowType})
 	w.RegisterWorkflowWithOptions(workflows.EventInbox, workflow.RegisterOptions{Name: workflows.InboxWorkflowType})
-	acts := &activities.Activities{Providers: reg, Store: store, Logger: log, Temporal: c, Namespace: cfg.Temporal.Namespace,
-		Callbacks: activities.Callbacks{Hosts: cfg.Callbacks.Hosts, AllowPrivate: cfg.Downloads.AllowPrivate}}
+	cb, err := callbackSettings(cfg)
+	if err != nil {
+		return nil, err
+	}
+	w.RegisterActivity(&activities.Activities{Providers: reg, Store: store, Logger: log, Temporal: c,
+		Namespace: cfg.Temporal.Namespace, Callbacks: cb})
+	return w, nil
+}
+
+// callbackSettings configures the callback activity from cfg.
+func callbackSettings(cfg config.Config) (activities.Callbacks, error) {
+	cb := activities.Callbacks{Hosts: cfg.Callbacks.Hosts, AllowPrivate: cfg.Downloads.AllowPrivate, AllowHTTP: cfg.Callbacks.AllowHTTP}
 	if cfg.Callbacks.Secret != "" {
 		secret, err := callbacks.ParseSecret(cfg.Callbacks.Secret)
 		if err != nil {
-			return nil, fmt.Errorf("FIRMAFLOW_CALLBACK_SECRET: %w", err)
+			return activities.Callbacks{}, fmt.Errorf("FIRMAFLOW_CALLBACK_SECRET: %w", err)
 		}
-		acts.Callbacks.Secret = secret
+		cb.Secret = secret
 	}
-	w.RegisterActivity(acts)
-	return w, nil
+	return cb, nil
 }
 
 // RunWorker runs a worker until ctx ends, then stops it gracefully (running
 // activities finish or are handed back to Temporal).
 func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if err := cfg.CheckSecrets(config.RoleWorker); err != nil {
+		return err
+	}
 	c, err := Dial(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -242,6 +254,9 @@ func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secr
 
 // RunBridge serves the webhook bridge until ctx ends.
 func RunBridge(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if err := cfg.CheckSecrets(config.RoleBridge); err != nil {
+		return err
+	}
 	c, err := Dial(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -143,35 +144,10 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	hook := func(name string) string { return s.BridgeURL + "/webhooks/" + name }
 	simLog := func(name string) *slog.Logger { return log.With("component", name+"-sim") }
 
-	cfg := opts.Config
+	cfg := devConfig(opts.Config, s.BridgeURL, s.SimURLs)
 	cfg.Temporal.Address = s.Temporal.FrontendHostPort()
 	if s.UIURL != "" {
 		cfg.Temporal.UIURL = s.UIURL
-	}
-	cfg.Bridge.PublicURL = s.BridgeURL
-	cfg.Downloads.AllowPrivate = true // the simulators serve documents on loopback
-	if cfg.Bridge.APIToken == "" {
-		cfg.Bridge.APIToken = DevAPIToken
-	}
-	cfg.ArqSIGN = config.ArqSIGN{
-		Enabled: true, BaseURL: s.SimURLs[arqsign.Name], AppKey: "dev-app-key", SubscriptionKey: "dev-subscription-key",
-		ResponsibleID: "dev-responsible", FolderID: "dev-folder", WebhookSecret: DevArqSIGNSecret,
-		DownloadHosts: []string{simLns[arqsign.Name].Addr().String()},
-	}
-	cfg.Contractualis = config.Contractualis{
-		Enabled: true, BaseURL: s.SimURLs[contractualis.Name], APIKey: "dev-api-key", Email: "dev@firmaflow.test",
-		Password: "dev-password", WebhookSecret: DevContractualisSecret,
-		DownloadHosts: []string{simLns[contractualis.Name].Addr().String()},
-	}
-	cfg.Autosign = config.Autosign{
-		Enabled: true, BaseURL: s.SimURLs[autosign.Name], ClientID: "dev-client", ClientSecret: "dev-client-secret",
-		RefreshToken: "dev-refresh-token", SenderName: "firmaflow dev", SenderEmail: "dev@firmaflow.test",
-		WebhookSecret: DevAutosignSecret, DownloadHosts: []string{simLns[autosign.Name].Addr().String()},
-	}
-	cfg.CelloSign = config.CelloSign{
-		Enabled: true, BaseURL: s.SimURLs[cellosign.Name], Token: "dev-token", Project: "dev-project",
-		WebhookSecret: DevCelloSignSecret, ArchiveOnlyStart: true,
-		DownloadHosts: []string{simLns[cellosign.Name].Addr().String()},
 	}
 	s.Config = cfg
 
@@ -280,6 +256,43 @@ func (s *Stack) RestartTemporal(ctx context.Context) error {
 	return nil
 }
 
+// devConfig points base at the simulators (simURLs by provider name) with
+// their published secrets, and turns on the dev switches explicitly: the
+// simulators serve documents on loopback, local callback receivers have no
+// certificate, and the secrets are the well-known ones.
+func devConfig(base config.Config, bridgeURL string, simURLs map[string]string) config.Config {
+	cfg := base
+	hostOf := func(name string) []string { return []string{strings.TrimPrefix(simURLs[name], "http://")} }
+	cfg.Bridge.PublicURL = bridgeURL
+	cfg.Downloads.AllowPrivate = true
+	cfg.Callbacks.AllowHTTP = true
+	cfg.Secrets.AllowDev = true
+	if cfg.Bridge.APIToken == "" {
+		cfg.Bridge.APIToken = DevAPIToken
+	}
+	cfg.ArqSIGN = config.ArqSIGN{
+		Enabled: true, BaseURL: simURLs[arqsign.Name], AppKey: "dev-app-key", SubscriptionKey: "dev-subscription-key",
+		ResponsibleID: "dev-responsible", FolderID: "dev-folder", WebhookSecret: DevArqSIGNSecret,
+		DownloadHosts: hostOf(arqsign.Name),
+	}
+	cfg.Contractualis = config.Contractualis{
+		Enabled: true, BaseURL: simURLs[contractualis.Name], APIKey: "dev-api-key", Email: "dev@firmaflow.test",
+		Password: "dev-password", WebhookSecret: DevContractualisSecret,
+		DownloadHosts: hostOf(contractualis.Name),
+	}
+	cfg.Autosign = config.Autosign{
+		Enabled: true, BaseURL: simURLs[autosign.Name], ClientID: "dev-client", ClientSecret: "dev-client-secret",
+		RefreshToken: "dev-refresh-token", SenderName: "firmaflow dev", SenderEmail: "dev@firmaflow.test",
+		WebhookSecret: DevAutosignSecret, DownloadHosts: hostOf(autosign.Name),
+	}
+	cfg.CelloSign = config.CelloSign{
+		Enabled: true, BaseURL: simURLs[cellosign.Name], Token: "dev-token", Project: "dev-project",
+		WebhookSecret: DevCelloSignSecret, ArchiveOnlyStart: true,
+		DownloadHosts: hostOf(cellosign.Name),
+	}
+	return cfg
+}
+
 // WorkerEnv is the environment that makes the worker binary (./worker)
 // join this stack: what a deployment sets, for tests that run the real
 // binary outside the process.
@@ -288,8 +301,10 @@ func (s *Stack) WorkerEnv() []string {
 	kv := map[string]string{
 		"TEMPORAL_ADDRESS": c.Temporal.Address, "TEMPORAL_NAMESPACE": c.Temporal.Namespace,
 		"FIRMAFLOW_TASK_QUEUE": c.Temporal.TaskQueue, "FIRMAFLOW_DOCSTORE_URL": s.Store.URL(),
-		"FIRMAFLOW_ALLOW_PRIVATE_DOWNLOADS": "true", "FIRMAFLOW_LOG_LEVEL": "warn",
-		"ARQSIGN_BASE_URL": c.ArqSIGN.BaseURL, "ARQSIGN_APP_KEY": c.ArqSIGN.AppKey,
+		"FIRMAFLOW_ALLOW_PRIVATE_DOWNLOADS": strconv.FormatBool(c.Downloads.AllowPrivate), "FIRMAFLOW_LOG_LEVEL": "warn",
+		"FIRMAFLOW_ALLOW_HTTP_CALLBACKS": strconv.FormatBool(c.Callbacks.AllowHTTP),
+		"FIRMAFLOW_ALLOW_DEV_SECRETS":    strconv.FormatBool(c.Secrets.AllowDev),
+		"ARQSIGN_BASE_URL":               c.ArqSIGN.BaseURL, "ARQSIGN_APP_KEY": c.ArqSIGN.AppKey,
 		"ARQSIGN_SUBSCRIPTION_KEY": c.ArqSIGN.SubscriptionKey, "ARQSIGN_RESPONSIBLE_ID": c.ArqSIGN.ResponsibleID,
 		"ARQSIGN_FOLDER_ID": c.ArqSIGN.FolderID, "ARQSIGN_WEBHOOK_SECRET": c.ArqSIGN.WebhookSecret,
 		"ARQSIGN_DOWNLOAD_HOSTS": strings.Join(c.ArqSIGN.DownloadHosts, ","),

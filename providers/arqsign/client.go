@@ -59,7 +59,7 @@ func New(opts Options) (*Client, error) {
 		hc = &http.Client{Timeout: 2 * time.Minute}
 	}
 	hosts := append([]string{base.Host}, opts.DownloadHosts...)
-	return &Client{opts: opts, base: base, http: hc, download: providers.Downloader{Client: hc, AllowedHosts: hosts, AllowPrivate: opts.AllowPrivateDownloads}}, nil
+	return &Client{opts: opts, base: base, http: hc, download: providers.Downloader{AllowedHosts: hosts, AllowPrivate: opts.AllowPrivateDownloads}}, nil
 }
 
 // Name implements providers.Provider.

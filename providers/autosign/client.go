@@ -67,7 +67,7 @@ func New(opts Options) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 2 * time.Minute}
 	}
-	c := &Client{opts: opts, base: base.String(), http: hc, download: providers.Downloader{Client: hc,
+	c := &Client{opts: opts, base: base.String(), http: hc, download: providers.Downloader{
 		AllowedHosts: append([]string{base.Host}, opts.DownloadHosts...), AllowPrivate: opts.AllowPrivateDownloads}}
 	c.tokens = newTokens(c, opts.RefreshToken, nil)
 	return c, nil

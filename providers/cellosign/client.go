@@ -65,7 +65,7 @@ func New(opts Options) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 2 * time.Minute}
 	}
-	return &Client{opts: opts, base: base.String(), http: hc, download: providers.Downloader{Client: hc,
+	return &Client{opts: opts, base: base.String(), http: hc, download: providers.Downloader{
 		AllowedHosts: append([]string{base.Host}, opts.DownloadHosts...), AllowPrivate: opts.AllowPrivateDownloads}}, nil
 }
 

@@ -67,7 +67,7 @@ func New(opts Options) (*Client, error) {
 		hc = &http.Client{Timeout: 2 * time.Minute}
 	}
 	c := &Client{opts: opts, base: base.String(), http: hc,
-		download: providers.Downloader{Client: hc, AllowedHosts: append([]string{base.Host}, opts.DownloadHosts...), AllowPrivate: opts.AllowPrivateDownloads}}
+		download: providers.Downloader{AllowedHosts: append([]string{base.Host}, opts.DownloadHosts...), AllowPrivate: opts.AllowPrivateDownloads}}
 	c.session = &session{login: c.login, ttl: opts.JWTTTL}
 	return c, nil
 }
