@@ -43,7 +43,8 @@ func (st *Staging) Put(ctx context.Context, key string, r io.Reader, contentType
 	// Reserve the slot before streaming (Puts may overlap).
 	st.staged = append(st.staged, signing.StoredDocument{})
 	st.mu.Unlock()
-	stagedKey := fmt.Sprintf("%s%s/%03d", stagingPrefix, st.id, n)
+	// Flat keys: a local store keeps no directory per request.
+	stagedKey := fmt.Sprintf("%s%s-%03d", stagingPrefix, st.id, n)
 	doc, err := st.store.Put(ctx, stagedKey, r, contentType)
 	if err != nil {
 		return doc, err
