@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -98,4 +99,25 @@ func TestWriteOfOtherBytesThanPromisedLeavesNothing(t *testing.T) {
 	_, err = s.write(ctx, ContentKey(strings.Repeat("0", 64)), strings.NewReader("x"), "", writeOptions{ifNotExist: true, wantSHA256: strings.Repeat("0", 64)})
 	require.ErrorContains(t, err, "hash")
 	require.Empty(t, keys(t, s))
+}
+
+// A bridge killed mid-request leaves its staged objects; the sweep at the
+// next start removes those older than the given age and nothing else.
+func TestSweepStagingRemovesOnlyOldStagedObjects(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir())
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = s.Put(ctx, "documents/p/signed/00-a.pdf", strings.NewReader("result"), "")
+	require.NoError(t, err)
+	_, err = s.Stage().Put(ctx, "x", strings.NewReader("left by a crash"), "")
+	require.NoError(t, err)
+
+	n, err := s.SweepStaging(ctx, time.Hour)
+	require.NoError(t, err)
+	require.Zero(t, n, "a young staged object may belong to a request in flight")
+	n, err = s.SweepStaging(ctx, -time.Second)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, []string{"documents/p/signed/00-a.pdf"}, keys(t, s))
 }

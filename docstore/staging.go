@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gocloud.dev/blob"
 
 	"github.com/firmaflow/firmaflow/signing"
 )
@@ -126,4 +127,30 @@ func (st *Staging) Discard(ctx context.Context) error {
 		}
 	}
 	return first
+}
+
+// SweepStaging deletes staged objects older than age: those of requests a
+// bridge never finished (it crashed or was killed mid-request). No event
+// names a staged object, so nothing depends on them. It returns how many
+// it deleted.
+func (s *Store) SweepStaging(ctx context.Context, age time.Duration) (int, error) {
+	cutoff := time.Now().Add(-age)
+	it := s.bucket.List(&blob.ListOptions{Prefix: stagingPrefix})
+	deleted := 0
+	for {
+		o, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return deleted, nil
+		}
+		if err != nil {
+			return deleted, fmt.Errorf("docstore: list staged objects: %w", err)
+		}
+		if o.IsDir || o.ModTime.After(cutoff) {
+			continue
+		}
+		if err := s.Delete(ctx, o.Key); err != nil {
+			return deleted, err
+		}
+		deleted++
+	}
 }
