@@ -1,21 +1,17 @@
 // Package activities holds the SigningProcess activities: the only code that
 // calls provider APIs and touches the document store. They are idempotent
-// enough to be retried by Temporal: document keys are deterministic, so a
-// retried fetch overwrites the same objects.
+// enough to be retried by Temporal: document keys are deterministic and
+// injective, so a retried fetch finds the objects its earlier attempt
+// stored, and never those of another process.
 package activities
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"path"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -242,117 +238,6 @@ func (a *Activities) tokenGate(name string) (providers.TokenGate, error) {
 		return nil, classify(providers.Unsupported(name, "token balance", "the provider does not spend tokens"))
 	}
 	return gate, nil
-}
-
-// FetchDocuments brings a completed process's documents into the store and
-// returns them with size and SHA-256. Documents the bridge already stored
-// (pushed inline by the provider) are verified rather than downloaded.
-func (a *Activities) FetchDocuments(ctx context.Context, in FetchInput) ([]signing.StoredDocument, error) {
-	p, err := a.provider(in.Provider)
-	if err != nil {
-		return nil, err
-	}
-	defer keepAlive(ctx)()
-	out := make([]signing.StoredDocument, 0, len(in.Documents))
-	for i, doc := range in.Documents {
-		var stored signing.StoredDocument
-		if doc.StoredKey != "" {
-			stored, err = a.Store.Describe(ctx, doc.StoredKey)
-			if err != nil {
-				return nil, fmt.Errorf("fetch %s: %w", doc.Name, err)
-			}
-		} else {
-			stored, err = a.download(ctx, p, in, i, doc)
-			if err != nil {
-				return nil, err
-			}
-		}
-		if doc.SHA256 != "" && !strings.EqualFold(doc.SHA256, stored.SHA256) {
-			return nil, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("fetch %s: SHA-256 %s differs from the provider's %s", doc.Name, stored.SHA256, doc.SHA256),
-				ErrTypeDocument, nil)
-		}
-		stored.Kind, stored.Name = doc.Kind, doc.Name
-		if stored.ContentType == "" {
-			stored.ContentType = doc.ContentType
-		}
-		out = append(out, stored)
-	}
-	a.logger(ctx).Info("documents stored", "provider", in.Provider, "provider_ref", in.ProviderRef, "count", len(out))
-	return out, nil
-}
-
-func (a *Activities) download(ctx context.Context, p providers.Provider, in FetchInput, i int, doc signing.EventDocument) (signing.StoredDocument, error) {
-	key := DocumentKey(in.ProcessID, i, doc)
-	// A retry after a crash finds what the first attempt stored: objects
-	// appear only whole (writes commit atomically), so it is not fetched twice.
-	if stored, err := a.Store.Describe(ctx, key); err == nil {
-		return stored, nil
-	}
-	body, err := p.Download(ctx, doc)
-	if err != nil {
-		return signing.StoredDocument{}, classify(fmt.Errorf("fetch %s: %w", doc.Name, err))
-	}
-	defer body.Close()
-	content := bufio.NewReader(body)
-	if err := checkType(content, doc); err != nil {
-		return signing.StoredDocument{}, err
-	}
-	stored, err := a.Store.Put(ctx, key, content, doc.ContentType)
-	if err != nil {
-		return signing.StoredDocument{}, classify(fmt.Errorf("fetch %s: %w", doc.Name, err))
-	}
-	return stored, nil
-}
-
-// checkType refuses a download that is not what the provider announced: a
-// "PDF" must start like one. It reads nothing from the stream (Peek).
-func checkType(r *bufio.Reader, doc signing.EventDocument) error {
-	if doc.ContentType != "application/pdf" {
-		return nil
-	}
-	head, err := r.Peek(5)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return classify(fmt.Errorf("fetch %s: %w", doc.Name, err))
-	}
-	if !bytes.Equal(head, []byte("%PDF-")) {
-		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("fetch %s: the download is not a PDF", doc.Name), ErrTypeDocument, nil)
-	}
-	return nil
-}
-
-// DocumentKey is where a result document of a process is stored. It depends
-// only on the process and the document, so a retried fetch overwrites
-// instead of piling up copies.
-func DocumentKey(processID string, index int, doc signing.EventDocument) string {
-	name := path.Base(strings.ReplaceAll(doc.Name, "\\", "/"))
-	if name == "." || name == "/" || name == "" || strings.Contains(name, "..") {
-		name = "document"
-	}
-	// With its prefix the name must stay a valid file name (255 bytes), or
-	// every fetch of it fails; the index keeps shortened names apart.
-	if len(name) > 200 {
-		ext := path.Ext(name)
-		if len(ext) > 16 {
-			ext = ""
-		}
-		cut := 200 - len(ext)
-		for cut > 0 && !utf8.RuneStart(name[cut]) {
-			cut--
-		}
-		name = name[:cut] + ext
-	}
-	return fmt.Sprintf("processes/%s/%s/%02d-%s", safe(processID), doc.Kind, index, name)
-}
-
-func safe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == 0 {
-			return '_'
-		}
-		return r
-	}, strings.ReplaceAll(s, "..", "_"))
 }
 
 func (a *Activities) provider(name string) (providers.Provider, error) {

@@ -121,7 +121,7 @@ func TestFetchDownloadsLinksAndVerifiesStoredOnes(t *testing.T) {
 	require.NoError(t, v.Get(&docs))
 	require.Len(t, docs, 2)
 	require.Equal(t, 1, p.downloads, "only the linked document is downloaded")
-	require.Equal(t, "processes/p_1/signed/00-a.pdf", docs[0].Key, "names cannot escape the process folder")
+	require.Equal(t, "documents/p%2F1/signed/00-%2E%2E%2F.%2E%2Fa.pdf", docs[0].Key, "names cannot escape the process folder")
 	require.Equal(t, int64(len("signed:https://x/a")), docs[0].Size)
 	require.Equal(t, pre.SHA256, docs[1].SHA256)
 	require.Equal(t, signing.KindSignatureRecord, docs[1].Kind)

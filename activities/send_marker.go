@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -45,13 +46,47 @@ type sendMarker struct {
 	SentAt      time.Time `json:"sent_at,omitzero"`
 }
 
-// SendMarkerKey is where a process's send marker lives.
+// SendMarkerKey is where a process's send marker lives: markers/<process
+// id>/send.json, the id escaped by docstore.Segment, so no two processes
+// share a marker.
 func SendMarkerKey(processID string) string {
-	return fmt.Sprintf("processes/%s/send-marker.json", safe(processID))
+	return fmt.Sprintf("markers/%s/send.json", docstore.Segment(processID))
+}
+
+// legacySendMarkerKey is where markers were written before keys were
+// injective: '/', '\\' and ".." became '_', so "t/1" and "t_1" shared it.
+// It is read, never written, and only a marker naming the process counts.
+func legacySendMarkerKey(processID string) string {
+	return fmt.Sprintf("processes/%s/send-marker.json", strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '_'
+		}
+		return r
+	}, strings.ReplaceAll(processID, "..", "_")))
 }
 
 func (a *Activities) loadSendMarker(ctx context.Context, processID string) (sendMarker, bool, error) {
-	r, err := a.Store.Open(ctx, SendMarkerKey(processID))
+	m, found, err := a.readSendMarker(ctx, SendMarkerKey(processID))
+	if found || err != nil {
+		return m, found, err
+	}
+	// A send begun before the keys changed left its marker at the legacy
+	// key; it counts only if it names this very process.
+	m, found, err = a.readSendMarker(ctx, legacySendMarkerKey(processID))
+	if err != nil {
+		// The store just answered for the current key; a legacy key it
+		// cannot read (a name no store takes) holds no marker.
+		a.logger(ctx).Warn("legacy send marker unreadable", "error", err)
+		return sendMarker{}, false, nil
+	}
+	if found && m.ProcessID == processID {
+		return m, true, nil
+	}
+	return sendMarker{}, false, nil
+}
+
+func (a *Activities) readSendMarker(ctx context.Context, key string) (sendMarker, bool, error) {
+	r, err := a.Store.Open(ctx, key)
 	if errors.Is(err, docstore.ErrNotFound) {
 		return sendMarker{}, false, nil
 	}
@@ -61,7 +96,7 @@ func (a *Activities) loadSendMarker(ctx context.Context, processID string) (send
 	defer r.Close()
 	var m sendMarker
 	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(&m); err != nil {
-		return sendMarker{}, false, fmt.Errorf("send marker %s: %w", processID, err)
+		return sendMarker{}, false, fmt.Errorf("send marker %s: %w", key, err)
 	}
 	return m, true, nil
 }

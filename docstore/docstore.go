@@ -35,6 +35,9 @@ const MetaSHA256 = "sha256"
 // ErrNotFound is returned for a key the store does not hold.
 var ErrNotFound = errors.New("docstore: document not found")
 
+// ErrExists is returned by PutNew for a key that already holds an object.
+var ErrExists = errors.New("docstore: document exists and is never replaced")
+
 // Store is a document store on a blob bucket.
 type Store struct {
 	bucket *blob.Bucket
@@ -80,7 +83,27 @@ func (s *Store) URL() string { return s.url }
 func (s *Store) Close() error { return s.bucket.Close() }
 
 // Put streams r into key and returns what was stored, with size and SHA-256.
+// It replaces what key held: for objects that are rewritten by design
+// (uploads before a start, send markers, credentials). Result documents use
+// PutNew.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, contentType string) (signing.StoredDocument, error) {
+	return s.write(ctx, key, r, contentType, writeOptions{})
+}
+
+// PutNew is Put for an object that must never be replaced: it fails with
+// ErrExists, and writes nothing, when key already holds an object.
+func (s *Store) PutNew(ctx context.Context, key string, r io.Reader, contentType string) (signing.StoredDocument, error) {
+	return s.write(ctx, key, r, contentType, writeOptions{ifNotExist: true})
+}
+
+type writeOptions struct {
+	// ifNotExist refuses to replace an existing object (ErrExists).
+	ifNotExist bool
+	// wantSHA256, when set, discards the write unless the bytes hash to it.
+	wantSHA256 string
+}
+
+func (s *Store) write(ctx context.Context, key string, r io.Reader, contentType string, opts writeOptions) (signing.StoredDocument, error) {
 	if err := validKey(key); err != nil {
 		return signing.StoredDocument{}, err
 	}
@@ -88,39 +111,79 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, contentType st
 	// stream never leaves a half-written object behind.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType})
+	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{
+		ContentType: contentType,
+		IfNotExist:  opts.ifNotExist,
+		BeforeWrite: privateFile,
+	})
 	if err != nil {
 		return signing.StoredDocument{}, fmt.Errorf("docstore: write %s: %w", key, err)
 	}
 	h := sha256.New()
 	n, err := io.Copy(w, io.TeeReader(r, h))
+	sum := hex.EncodeToString(h.Sum(nil))
+	if err == nil && opts.wantSHA256 != "" && sum != opts.wantSHA256 {
+		err = fmt.Errorf("bytes hash to %s, want %s", sum, opts.wantSHA256)
+	}
 	if err != nil {
 		cancel() // abort: a half-written object must not appear
 		_ = w.Close()
 		return signing.StoredDocument{}, fmt.Errorf("docstore: write %s: %w", key, err)
 	}
 	if err := w.Close(); err != nil {
+		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
+			return signing.StoredDocument{}, fmt.Errorf("%w: %s", ErrExists, key)
+		}
 		return signing.StoredDocument{}, fmt.Errorf("docstore: commit %s: %w", key, err)
 	}
-	s.restrict(key)
+	s.restrict(ctx, key)
 	return signing.StoredDocument{
 		Key:         key,
 		Name:        filepath.Base(key),
 		ContentType: contentType,
 		Size:        n,
-		SHA256:      hex.EncodeToString(h.Sum(nil)),
+		SHA256:      sum,
 	}, nil
 }
 
-// restrict makes a local document and its metadata sidecar owner-only
-// (fileblob writes 0666 less umask; the 0700 root already keeps others out,
-// this keeps a copied-out file private too).
-func (s *Store) restrict(key string) {
+// privateFile makes a local store's file owner-only before any byte is
+// written to it (fileblob creates it 0666 less umask, in os.TempDir, and
+// renames it into place, which keeps the mode).
+func privateFile(as func(any) bool) error {
+	var f *os.File
+	if as(&f) {
+		if err := f.Chmod(0o600); err != nil {
+			return fmt.Errorf("docstore: make %s private: %w", f.Name(), err)
+		}
+	}
+	return nil
+}
+
+// restrict makes a local document's attributes sidecar owner-only. fileblob
+// names files after an escaped form of the key (control characters, "//"
+// and a trailing "/" become __0x..__), so the real file name is asked of
+// fileblob itself by opening the object.
+func (s *Store) restrict(ctx context.Context, key string) {
 	if s.dir == "" {
 		return
 	}
-	p := filepath.Join(s.dir, filepath.FromSlash(key))
-	for _, f := range []string{p, p + ".attrs"} {
+	var file string
+	r, err := s.bucket.NewReader(context.WithoutCancel(ctx), key, &blob.ReaderOptions{BeforeRead: func(as func(any) bool) error {
+		var f *os.File
+		if as(&f) {
+			file = f.Name()
+		}
+		return nil
+	}})
+	if err != nil {
+		slog.Warn("docstore: restrict permissions", "key", key, "error", err)
+		return
+	}
+	r.Close()
+	if file == "" {
+		return
+	}
+	for _, f := range []string{file, file + ".attrs"} {
 		if err := os.Chmod(f, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
 			slog.Warn("docstore: restrict permissions", "key", key, "error", err)
 		}
@@ -137,6 +200,14 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("docstore: read %s: %w", key, err)
 	}
 	return r, nil
+}
+
+// Delete removes the object at key; a key the store does not hold is no error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := s.bucket.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return fmt.Errorf("docstore: delete %s: %w", key, err)
+	}
+	return nil
 }
 
 // Size returns the size of the document at key.

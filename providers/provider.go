@@ -74,6 +74,9 @@ type Provider interface {
 
 // Store is where the webhook parser puts document bytes a provider pushes
 // inline (Base64 in the webhook), so the signal carries a reference only.
+// key names the document; the store may file it under another key (the
+// bridge stages it under a key of its own and, once the webhook is
+// accepted, files it by content), so the parser keeps the returned Key.
 type Store interface {
 	Put(ctx context.Context, key string, r io.Reader, contentType string) (signing.StoredDocument, error)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/labstack/echo/otelecho"
 
+	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/providers"
 )
 
@@ -32,8 +33,8 @@ type Options struct {
 	// Secrets maps provider name to the shared secret its webhooks present.
 	Secrets   map[string]string
 	Deliverer Deliverer
-	// Store receives documents that providers push inline.
-	Store        providers.Store
+	// Store receives documents that providers push inline (documents.go).
+	Store        *docstore.Store
 	MaxBodyBytes int64
 	// MaxSignedBodyBytes caps bodies read whole for signature checks.
 	MaxSignedBodyBytes int64
@@ -133,7 +134,17 @@ func (b *Bridge) webhook(c echo.Context) error {
 		return b.answer(c, hook, http.StatusUnauthorized, errors.New("unauthenticated"))
 	}
 	subpath := strings.Trim(c.Param("*"), "/")
-	events, err := hook.Parse(r.Context(), subpath, r.Header, body, b.opts.Store)
+	var stage *docstore.Staging
+	var store providers.Store
+	if b.opts.Store != nil {
+		stage = b.opts.Store.Stage()
+		store = stage
+		defer discard(r.Context(), stage, log)
+	}
+	events, err := hook.Parse(r.Context(), subpath, r.Header, body, store)
+	if err == nil && stage != nil {
+		err = fileByContent(events, stage)
+	}
 	var invalid *providers.InvalidPayloadError
 	switch {
 	case tooLarge(err):
@@ -157,6 +168,17 @@ func (b *Bridge) webhook(c echo.Context) error {
 		if !ev.AccountWide && !ValidRef(ev.ProviderRef) {
 			log.Warn("webhook refused: malformed process id")
 			return b.answer(c, hook, http.StatusBadRequest, errors.New("malformed process id"))
+		}
+	}
+	// Accepted: its documents go where its events say, before any event
+	// is delivered. Should delivery then fail (503), the copies stay; they
+	// are immutable, a redelivery files the same bytes under the same keys,
+	// and an object no delivered event names is never in a result.
+	if stage != nil {
+		if err := stage.Promote(r.Context()); err != nil {
+			log.Error("webhook not accepted: file documents", "error", err)
+			c.Response().Header().Set("Retry-After", "5")
+			return b.answer(c, hook, http.StatusServiceUnavailable, errors.New("temporarily unable to accept the notification"))
 		}
 	}
 	for _, ev := range events {

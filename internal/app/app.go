@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -252,6 +253,22 @@ func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secr
 	return webhookbridge.New(opts)
 }
 
+// stagingAge is how old a staged webhook document must be before a
+// starting bridge deletes it: far longer than any request takes.
+const stagingAge = time.Hour
+
+// SweepStaging deletes what webhook requests a killed bridge never
+// finished left staged. A failure is logged: the leftovers are harmless.
+func SweepStaging(ctx context.Context, store *docstore.Store, log *slog.Logger) {
+	n, err := store.SweepStaging(ctx, stagingAge)
+	if err != nil {
+		log.Warn("staged webhook documents not swept", "error", err)
+	}
+	if n > 0 {
+		log.Info("swept staged webhook documents of unfinished requests", "count", n)
+	}
+}
+
 // RunBridge serves the webhook bridge until ctx ends.
 func RunBridge(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := cfg.CheckSecrets(config.RoleBridge); err != nil {
@@ -271,6 +288,7 @@ func RunBridge(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	SweepStaging(ctx, store, log)
 	log.Info("bridge listening", "addr", cfg.Bridge.Addr, "providers", reg.Names(), "api", cfg.Bridge.APIToken != "")
 	return NewBridge(c, cfg, reg, secrets, store, log).Serve(ctx, cfg.Bridge.Addr)
 }

@@ -208,6 +208,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 			return nil, fmt.Errorf("devstack: start worker: %w", err)
 		}
 	}
+	app.SweepStaging(ctx, s.Store, log.With("component", "bridge"))
 	bridge := app.NewBridge(s.Client, cfg, reg, secrets, s.Store, log.With("component", "bridge"))
 	s.serve(bridgeLn, bridge.Handler())
 	return s, nil
