@@ -30,6 +30,8 @@ type Activities struct {
 	// Temporal and Namespace serve the event inbox (owner lookup, forwarding).
 	Temporal  client.Client
 	Namespace string
+	// TaskQueue is where routing workflows (routes, accounts) run.
+	TaskQueue string
 	Callbacks Callbacks
 }
 
@@ -112,16 +114,46 @@ func (a *Activities) Send(ctx context.Context, in signing.Input) (SendOutput, er
 	if err != nil {
 		return SendOutput{}, err
 	}
+	owner := ownerWorkflowID(ctx, in.ProcessID)
+	if _, ok := p.(providers.AccountEvents); ok {
+		// Joined before the provider process exists: no account-wide event
+		// about it can miss it.
+		if err := a.joinAccount(ctx, in.Provider, owner); err != nil {
+			return SendOutput{}, err
+		}
+	}
+	var out SendOutput
 	if done {
 		a.logger(ctx).Warn("process already sent; not sending again", "provider", in.Provider,
 			"provider_ref", m.ProviderRef, "first_run_id", m.RunID)
-		return SendOutput{ProviderRef: m.ProviderRef}, nil
+		out = SendOutput{ProviderRef: m.ProviderRef}
+	} else {
+		docs, err := a.openDocuments(ctx, in)
+		if err != nil {
+			return SendOutput{}, err
+		}
+		if out, err = a.sendOnce(ctx, p, in, docs, m); err != nil {
+			return SendOutput{}, err
+		}
 	}
-	docs, err := a.openDocuments(ctx, in)
-	if err != nil {
-		return SendOutput{}, err
+	// Registered before the send returns, so that the process's own
+	// workflow never waits on an event it could not be reached by. A
+	// failure here retries the activity; the send marker keeps the
+	// provider from being called again.
+	if _, ok := p.(providers.ReferenceIsProcessID); !ok {
+		if err := a.registerRoute(ctx, in.Provider, out.ProviderRef, owner); err != nil {
+			return SendOutput{}, err
+		}
 	}
-	return a.sendOnce(ctx, p, in, docs, m)
+	return out, nil
+}
+
+// ownerWorkflowID is the workflow the running activity serves.
+func ownerWorkflowID(ctx context.Context, processID string) string {
+	if activity.IsActivity(ctx) {
+		return activity.GetInfo(ctx).WorkflowExecution.ID
+	}
+	return signing.WorkflowID(processID)
 }
 
 // openDocuments opens the input's documents in the store as streams.

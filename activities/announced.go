@@ -11,12 +11,18 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/firmaflow/firmaflow/providers"
+	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
 )
 
 // inboxWorkflowType is workflows.InboxWorkflowType (workflows imports this
-// package, so the name is repeated here).
+// package, so the name is repeated here): inboxes held early events before
+// routes did.
 const inboxWorkflowType = "EventInbox"
+
+// unownedStatuses are the SigningStatus values of routes (and inboxes)
+// that hold events for a provider process nobody has claimed.
+const unownedStatuses = "'inbox_holding', 'inbox_unclaimed', 'route_holding', 'route_unclaimed'"
 
 // announceSlack widens the search for clock differences between the worker
 // and Temporal.
@@ -26,18 +32,21 @@ const announceSlack = 5 * time.Second
 // this send opened when its answer was lost, at a provider with neither an
 // idempotency key nor a listing (providers.Describer: ArqSIGN). Such a
 // process announces itself: its first webhook ("process sent") reaches the
-// bridge, which finds no owner and holds it in an EventInbox tagged with the
-// provider's reference. A running inbox started since the first attempt,
-// whose process has the input's title and signers and is live, is the one;
-// taking it lets the inbox deliver to this process. "" when there is none:
+// bridge, which finds no owner and holds it on the provider process's route
+// (tagged with the reference). An unowned route started since the first
+// attempt, whose process has the input's title and signers and is live, is
+// the one; taking it (Send registers as its owner) lets the route deliver
+// to this process. This send-retry heuristic is the one place the worker
+// reads visibility; no event is ever routed by it. "" when there is none:
 // the attempt never reached the provider, or its announcement is not
 // configured (ArqSIGN's trigger 1), and the caller sends again.
 func (a *Activities) findAnnounced(ctx context.Context, d providers.Describer, in signing.Input, since time.Time) (string, error) {
 	if a.Temporal == nil {
 		return "", nil
 	}
-	query := fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND ExecutionStatus = 'Running' AND StartTime >= '%s'",
-		inboxWorkflowType, signing.AttrProvider, in.Provider, since.Add(-announceSlack).UTC().Format(time.RFC3339Nano))
+	query := fmt.Sprintf("WorkflowType IN ('%s', '%s') AND %s = '%s' AND %s IN (%s) AND ExecutionStatus = 'Running' AND StartTime >= '%s'",
+		inboxWorkflowType, routing.RouteWorkflowType, signing.AttrProvider, in.Provider, signing.AttrStatus, unownedStatuses,
+		since.Add(-announceSlack).UTC().Format(time.RFC3339Nano))
 	resp, err := a.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: a.Namespace, Query: query, PageSize: 100})
 	if err != nil {
 		return "", fmt.Errorf("send: look for an announced process: %w", err)

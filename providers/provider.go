@@ -124,6 +124,20 @@ type TokenGate interface {
 	FinishReady(ctx context.Context, ref string) (bool, error)
 }
 
+// ReferenceIsProcessID is implemented by providers whose reference for a
+// process is firmaflow's process id (the provider is given it and echoes
+// it): their webhooks address the process directly and no route is kept.
+type ReferenceIsProcessID interface {
+	ReferenceIsProcessID()
+}
+
+// AccountEvents is implemented by providers that send account-wide events
+// (signing.Event.AccountWide): their processes join the provider's account
+// workflow when they are sent.
+type AccountEvents interface {
+	AccountEvents()
+}
+
 // UnsupportedError: the provider's API has no such operation (for example
 // Autosign has no cancel endpoint). It is final.
 type UnsupportedError struct {

@@ -41,11 +41,15 @@ const (
 type Event struct {
 	// Key deduplicates: the provider's event id where it has one, else a hash
 	// of the canonical payload. The same Key never has a second effect.
-	Key         string    `json:"key"`
-	Provider    string    `json:"provider"`
-	ProviderRef string    `json:"provider_ref"`
-	Type        EventType `json:"type"`
-	OccurredAt  time.Time `json:"occurred_at,omitzero"`
+	Key         string `json:"key"`
+	Provider    string `json:"provider"`
+	ProviderRef string `json:"provider_ref"`
+	// ProcessID is set when the provider echoes firmaflow's process id (a
+	// reference it was given, a per-process notification URL): the event
+	// is then addressed to that process directly.
+	ProcessID  string    `json:"process_id,omitempty"`
+	Type       EventType `json:"type"`
+	OccurredAt time.Time `json:"occurred_at,omitzero"`
 	// Signer is who the event is about (signed, delivery failed, rejected).
 	Signer *SignerRef `json:"signer,omitempty"`
 	// Reason is the signer's justification for a rejection, or the

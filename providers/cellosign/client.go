@@ -72,6 +72,10 @@ func New(opts Options) (*Client, error) {
 // Name implements providers.Provider.
 func (c *Client) Name() string { return Name }
 
+// ReferenceIsProcessID: CelloSign's reference is firmaflow's process id
+// (Send sets it), so its webhooks are addressed to the process directly.
+func (c *Client) ReferenceIsProcessID() {}
+
 // Send opens a Session for one signer or a Workflow for several, with the
 // process id as CelloSign's reference, which the archive webhook echoes, and
 // returns that reference as the ProviderRef. The files are Base64-encoded

@@ -45,7 +45,9 @@ func archiveEvent(a Archive, files streamed) ([]signing.Event, error) {
 	if a.SignedDocument == nil || files.signed == nil {
 		return nil, providers.Invalid(Name, "archive without signed_document content")
 	}
-	ev := signing.Event{Provider: Name, ProviderRef: a.Reference, Type: signing.EventCompleted, OccurredAt: parseTime(a.Event.Timestamp)}
+	// The reference is the process id firmaflow gave (see Send): addressed
+	// directly. A reference of a process firmaflow did not send names none.
+	ev := signing.Event{Provider: Name, ProviderRef: a.Reference, ProcessID: a.Reference, Type: signing.EventCompleted, OccurredAt: parseTime(a.Event.Timestamp)}
 	// A redelivered archive repeats reference, type and timestamp.
 	ev.Key = signing.HashKey(Name, []byte(a.Reference+a.Event.Type+a.Event.Timestamp))
 	add := func(kind signing.DocumentKind, f ArchiveFile, stored signing.StoredDocument, def string) {

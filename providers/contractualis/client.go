@@ -75,6 +75,9 @@ func New(opts Options) (*Client, error) {
 // Name implements providers.Provider.
 func (c *Client) Name() string { return Name }
 
+// AccountEvents: Contractualis sends account.notokens for the whole account.
+func (c *Client) AccountEvents() {}
+
 // Send generates the document, attachments and signers in one call. The PDFs
 // are streamed as Base64 data URIs into the JSON body. A retry first looks
 // for the document an earlier attempt opened (findSent).
