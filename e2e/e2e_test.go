@@ -27,6 +27,7 @@ import (
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/devstack"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
+	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
 	"github.com/firmaflow/firmaflow/starter/processes"
@@ -242,40 +243,50 @@ func TestBridgeRefusesBadInput(t *testing.T) {
 	body := signedWebhook("00000000-dead-beef-0000-000000000001")
 	require.Equal(t, http.StatusUnauthorized, postArqSIGN(t, body, arqsign.Sign(body, "wrong secret")).StatusCode)
 	require.Equal(t, http.StatusBadRequest, postArqSIGN(t, []byte(`{"idEvento":`), arqsign.Sign([]byte(`{"idEvento":`), devstack.DevArqSIGNSecret)).StatusCode)
-	_, err := stack.Client.DescribeWorkflowExecution(context.Background(), workflows.InboxWorkflowID("arqsign", "00000000-dead-beef-0000-000000000001"), "")
+	_, err := stack.Client.DescribeWorkflowExecution(context.Background(), routing.RouteWorkflowID("arqsign", "00000000-dead-beef-0000-000000000001"), "")
 	require.Error(t, err, "a refused webhook starts nothing")
 }
 
-// An event whose owner cannot be found yet is held durably in an inbox,
-// marked unclaimed after the claim window, and forwarded in order once a
-// signing process claims the provider process.
+// An event whose owner is not registered yet is held durably on its route,
+// marked unclaimed after the claim window, and handed over once a signing
+// process registers as the owner.
 func TestEarlyEventIsHeldUntilItsOwnerAppears(t *testing.T) {
 	ctx := context.Background()
 	ref := "early-" + processes.NewProcessID()
 	body := signedWebhook(ref)
 	require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, devstack.DevArqSIGNSecret)).StatusCode,
 		"held durably, so the provider may stop retrying")
-	inbox := workflows.InboxWorkflowID("arqsign", ref)
+	route := routing.RouteWorkflowID("arqsign", ref)
 	require.Eventually(t, func() bool {
 		resp, err := stack.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Query: fmt.Sprintf("WorkflowId = '%s' AND SigningStatus = '%s' AND SigningProviderRef = '%s'", inbox, workflows.InboxUnclaimed, ref),
+			Query: fmt.Sprintf("WorkflowId = '%s' AND SigningStatus = '%s' AND SigningProviderRef = '%s'", route, workflows.RouteUnclaimed, ref),
 		})
 		return err == nil && len(resp.GetExecutions()) == 1
 	}, 30*time.Second, 100*time.Millisecond, "unclaimed events stay visible to operators")
 
-	// A process that owns ref appears (archive-only, so nothing is sent).
+	// A process that owns ref appears (archive-only, so nothing is sent)
+	// and registers, as a send does before it returns.
 	in := signing.Input{ProcessID: "owner-" + ref, Provider: arqsign.Name, ArchiveOnly: true, ProviderRef: ref}
 	run, err := processes.Start(ctx, stack.Client, stack.Config.Temporal.TaskQueue, in)
 	require.NoError(t, err)
+	require.NoError(t, routing.RegisterOwner(ctx, stack.Client, stack.Config.Temporal.TaskQueue, arqsign.Name, ref, run.GetID()))
 	require.Eventually(t, func() bool {
 		st, err := processes.State(ctx, stack.Client, in.ProcessID)
 		return err == nil && len(st.Signers) == 0 && len(st.Events) == 1 && st.Events[0].Type == signing.EventSignerSigned
 	}, 60*time.Second, 100*time.Millisecond, "the held event reaches its owner")
-	var res workflows.InboxResult
-	require.NoError(t, stack.Client.GetWorkflow(ctx, inbox, "").Get(ctx, &res))
-	require.Equal(t, run.GetID(), res.Owner)
-	require.Equal(t, 1, res.Forwarded)
+	v, err := stack.Client.QueryWorkflow(ctx, route, "", signing.QueryState)
+	require.NoError(t, err)
+	var st struct {
+		Status    string `json:"status"`
+		Owner     string `json:"owner"`
+		Forwarded int    `json:"forwarded"`
+	}
+	require.NoError(t, v.Get(&st))
+	require.Equal(t, workflows.RouteRouted, st.Status)
+	require.Equal(t, run.GetID(), st.Owner)
+	require.Equal(t, 1, st.Forwarded)
 	require.NoError(t, stack.Client.TerminateWorkflow(ctx, run.GetID(), "", "test done"))
+	require.NoError(t, stack.Client.TerminateWorkflow(ctx, route, "", "test done"))
 }
 
 func TestHTTPAPIStartsAndReadsAProcess(t *testing.T) {

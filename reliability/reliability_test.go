@@ -10,7 +10,6 @@ package reliability
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -26,8 +25,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/devserver"
@@ -36,6 +33,7 @@ import (
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/cellosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
+	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
 	"github.com/firmaflow/firmaflow/simulators/autosignsim"
@@ -43,7 +41,6 @@ import (
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 	"github.com/firmaflow/firmaflow/simulators/simkit"
 	"github.com/firmaflow/firmaflow/starter/processes"
-	"github.com/firmaflow/firmaflow/workflows"
 )
 
 // kase is a scenario and the end it implies.
@@ -250,8 +247,9 @@ func keepLogs(state string) {
 }
 
 // pileRef waits until the pile-up process knows its provider process and
-// no EventInbox holds events for it: then the pile goes straight to the
-// process (an open inbox would queue it and forward it in batches).
+// its route names it as owner: then the bridge signals the pile straight
+// to the process (a route without an owner would hold it and hand it over
+// in batches).
 func pileRef(ctx context.Context, t *testing.T, stack *devstack.Stack, r *run) string {
 	var ref string
 	err := waitState(ctx, stack, r.in.ProcessID, boundedWait, func(st signing.State) bool {
@@ -259,11 +257,10 @@ func pileRef(ctx context.Context, t *testing.T, stack *devstack.Stack, r *run) s
 		if st.Status != signing.StatusAwaitingSignatures {
 			return false
 		}
-		d, err := stack.Client.DescribeWorkflowExecution(ctx, workflows.InboxWorkflowID(r.k.provider, ref), "")
-		var notFound *serviceerror.NotFound
-		return errors.As(err, &notFound) || (err == nil && d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING)
+		d, err := stack.Client.DescribeWorkflowExecution(ctx, routing.RouteWorkflowID(r.k.provider, ref), "")
+		return err == nil && d.GetWorkflowExecutionInfo().GetMemo().GetFields()[routing.MemoOwner] != nil
 	})
-	require.NoError(t, err, "pile-up process never waited for signatures with no inbox open")
+	require.NoError(t, err, "pile-up process never waited for signatures with its route owned")
 	return ref
 }
 

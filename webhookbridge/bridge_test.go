@@ -132,7 +132,7 @@ func TestUnconfiguredSecretRefusesEverything(t *testing.T) {
 }
 
 func TestUndeliverableIsNever2xx(t *testing.T) {
-	for _, err := range []error{ErrOwnerNotFound, errors.New("temporal unreachable")} {
+	for _, err := range []error{errors.New("hold on route: deadline exceeded"), errors.New("temporal unreachable")} {
 		d := &recordingDeliverer{err: err}
 		rec := post(t, newTestBridge(d), "/webhooks/fake", "s3cret", `{"ref":"P1","type":"completed"}`)
 		require.Equal(t, http.StatusServiceUnavailable, rec.Code)

@@ -5,133 +5,79 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/firmaflow/firmaflow/activities"
+	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
-	"github.com/firmaflow/firmaflow/workflows"
 )
-
-// ErrOwnerNotFound: no signing process claims the provider's process (yet).
-// The bridge answers 5xx so that the provider delivers again later.
-var ErrOwnerNotFound = errors.New("no signing process owns this provider process yet")
 
 // ErrOwnerEnded: the owning process already ended; the event can have no
 // effect and is acknowledged.
-var ErrOwnerEnded = errors.New("the owning signing process has ended")
+var ErrOwnerEnded = routing.ErrOwnerEnded
 
 // Deliverer hands a neutral event to the workflow that owns it.
 type Deliverer interface {
 	Deliver(ctx context.Context, ev signing.Event) error
 }
 
-// TemporalDeliverer finds the owning SigningProcess by its search attributes
-// (SigningProvider, SigningProviderRef) and signals it.
+// TemporalDeliverer delivers events by workflow id (package routing): to
+// the process directly, through its provider process's route, or through
+// the provider's account. It never queries visibility.
 type TemporalDeliverer struct {
-	Client    client.Client
-	Namespace string
-	// TaskQueue is where archive-only processes are started.
+	Client client.Client
+	// TaskQueue is where routes, accounts and archive-only processes run.
 	TaskQueue string
 	// ArchiveOnlyStart names providers whose completion events for a process
 	// firmaflow did not send start an archive-only SigningProcess (with
 	// SignalWithStart) instead of waiting for an owner that will never exist.
 	ArchiveOnlyStart map[string]bool
-	// HoldUnclaimed puts events whose owner is not found yet into a durable
-	// EventInbox workflow instead of answering 5xx; ClaimWindow bounds how
-	// long the inbox looks quickly before it is marked unclaimed.
-	HoldUnclaimed bool
-	ClaimWindow   signing.Duration
+	// ClaimWindow is how long a route holds events without an owner before
+	// it shows as unclaimed to operators.
+	ClaimWindow signing.Duration
+
+	once   sync.Once
+	router *routing.Router
 }
 
-// refPattern keeps provider refs safe to embed in a visibility query.
-// Base64-looking ids (Contractualis) need + / =; a quote never passes.
+// refPattern keeps provider refs well-formed (they are part of workflow
+// ids). Base64-looking ids (Contractualis) need + / =.
 var refPattern = regexp.MustCompile(`^[A-Za-z0-9._:@+/=-]{1,200}$`)
 
 // ValidRef reports whether a provider process id is well-formed.
 func ValidRef(ref string) bool { return refPattern.MatchString(ref) }
 
-// Deliver signals the owner of ev. Errors other than ErrOwnerEnded mean
-// "not delivered; try again".
+// Deliver makes ev durable in Temporal on its way to its process. Errors
+// other than ErrOwnerEnded mean "not delivered; try again".
 func (d *TemporalDeliverer) Deliver(ctx context.Context, ev signing.Event) error {
 	// Whoever calls, an event over its bounds never becomes a signal.
 	if err := ev.Validate(); err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
-	if !ValidRef(ev.Provider) {
+	if !routing.ValidProviderName(ev.Provider) {
 		return fmt.Errorf("deliver: malformed provider name %q", ev.Provider)
 	}
-	if ev.AccountWide {
-		return d.broadcast(ctx, ev)
-	}
-	if !ValidRef(ev.ProviderRef) {
+	if !ev.AccountWide && !ValidRef(ev.ProviderRef) {
 		return fmt.Errorf("deliver: malformed provider reference %q", ev.ProviderRef)
 	}
-	// An open inbox for this provider process keeps its events in order:
-	// later events queue behind the held ones.
-	if d.HoldUnclaimed {
-		err := d.Client.SignalWorkflow(ctx, workflows.InboxWorkflowID(ev.Provider, ev.ProviderRef), "", signing.SignalEvent, ev)
-		var notFound *serviceerror.NotFound
-		if err == nil {
-			return nil
+	d.once.Do(func() { d.router = routing.NewRouter(d.Client, d.TaskQueue, d.ClaimWindow) })
+	err := d.router.Deliver(ctx, ev)
+	if errors.Is(err, routing.ErrUnknownProcess) {
+		// Addressed to a process id of ours that names none: a process
+		// firmaflow did not send.
+		if ev.Type == signing.EventCompleted && d.ArchiveOnlyStart[ev.Provider] {
+			return d.startArchiveOnly(ctx, ev)
 		}
-		if !errors.As(err, &notFound) {
-			return fmt.Errorf("deliver: inbox: %w", err)
-		}
+		err = d.router.Hold(ctx, ev)
 	}
-	id, running, err := d.owner(ctx, ev.Provider, ev.ProviderRef)
-	if errors.Is(err, ErrOwnerNotFound) && ev.Type == signing.EventCompleted && d.ArchiveOnlyStart[ev.Provider] {
-		return d.startArchiveOnly(ctx, ev)
+	if err != nil && !errors.Is(err, ErrOwnerEnded) {
+		return fmt.Errorf("deliver: %w", err)
 	}
-	if errors.Is(err, ErrOwnerNotFound) && d.HoldUnclaimed {
-		return d.hold(ctx, ev)
-	}
-	if err != nil {
-		return err
-	}
-	if !running {
-		return ErrOwnerEnded
-	}
-	err = d.Client.SignalWorkflow(ctx, id, "", signing.SignalEvent, ev)
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return ErrOwnerEnded // it ended between the lookup and the signal
-	}
-	if err != nil {
-		return fmt.Errorf("deliver: signal %s: %w", id, err)
-	}
-	return nil
-}
-
-// broadcast signals an account-wide event to every running process of the
-// provider. A failure part-way answers 5xx; the provider's redelivery then
-// reaches the rest, and the processes already signalled drop the duplicate.
-func (d *TemporalDeliverer) broadcast(ctx context.Context, ev signing.Event) error {
-	query := fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
-		signing.WorkflowType, signing.AttrProvider, ev.Provider)
-	var token []byte
-	for {
-		resp, err := d.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Namespace: d.Namespace, Query: query, PageSize: 500, NextPageToken: token,
-		})
-		if err != nil {
-			return fmt.Errorf("deliver: list %s processes: %w", ev.Provider, err)
-		}
-		for _, ex := range resp.GetExecutions() {
-			err := d.Client.SignalWorkflow(ctx, ex.GetExecution().GetWorkflowId(), "", signing.SignalEvent, ev)
-			var notFound *serviceerror.NotFound
-			if err != nil && !errors.As(err, &notFound) {
-				return fmt.Errorf("deliver: signal %s: %w", ex.GetExecution().GetWorkflowId(), err)
-			}
-		}
-		if token = resp.GetNextPageToken(); len(token) == 0 {
-			return nil
-		}
-	}
+	return err
 }
 
 // ArchiveProcessID is the process id of an archive-only process: derived
@@ -141,22 +87,11 @@ func ArchiveProcessID(provider, ref string) string { return provider + "-archive
 // startArchiveOnly starts (or joins) the archive-only process for ev's
 // provider process and hands it the event in the same call.
 func (d *TemporalDeliverer) startArchiveOnly(ctx context.Context, ev signing.Event) error {
-	// Providers that start archive-only processes echo firmaflow's process
-	// id as their reference, so a process firmaflow sent is found by its
-	// workflow id even before visibility shows it: no archive-only twin.
-	err := d.Client.SignalWorkflow(ctx, signing.WorkflowID(ev.ProviderRef), "", signing.SignalEvent, ev)
-	var notFound *serviceerror.NotFound
-	if err == nil {
-		return nil
-	}
-	if !errors.As(err, &notFound) {
-		return fmt.Errorf("deliver: signal %s: %w", signing.WorkflowID(ev.ProviderRef), err)
-	}
 	in := signing.Input{
 		ProcessID: ArchiveProcessID(ev.Provider, ev.ProviderRef), Provider: ev.Provider,
 		Title: ev.Provider + " archive " + ev.ProviderRef, ArchiveOnly: true, ProviderRef: ev.ProviderRef,
 	}
-	_, err = d.Client.SignalWithStartWorkflow(ctx, signing.WorkflowID(in.ProcessID), signing.SignalEvent, ev,
+	_, err := d.Client.SignalWithStartWorkflow(ctx, signing.WorkflowID(in.ProcessID), signing.SignalEvent, ev,
 		client.StartWorkflowOptions{
 			TaskQueue:                d.TaskQueue,
 			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
@@ -174,36 +109,6 @@ func (d *TemporalDeliverer) startArchiveOnly(ctx context.Context, ev signing.Eve
 	}
 	if err != nil {
 		return fmt.Errorf("deliver: start archive-only process for %s %s: %w", ev.Provider, ev.ProviderRef, err)
-	}
-	return nil
-}
-
-func (d *TemporalDeliverer) owner(ctx context.Context, provider, ref string) (id string, running bool, err error) {
-	o, err := activities.FindOwner(ctx, d.Client, d.Namespace, activities.OwnerQuery{Provider: provider, ProviderRef: ref})
-	if err != nil {
-		return "", false, fmt.Errorf("deliver: %w", err)
-	}
-	if o.WorkflowID == "" {
-		return "", false, ErrOwnerNotFound
-	}
-	return o.WorkflowID, o.Running, nil
-}
-
-// hold puts ev into the provider process's inbox (starting it if needed):
-// durable in Temporal, forwarded in order once the owner is found.
-func (d *TemporalDeliverer) hold(ctx context.Context, ev signing.Event) error {
-	_, err := d.Client.SignalWithStartWorkflow(ctx, workflows.InboxWorkflowID(ev.Provider, ev.ProviderRef), signing.SignalEvent, ev,
-		client.StartWorkflowOptions{
-			TaskQueue:                d.TaskQueue,
-			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-			TypedSearchAttributes: temporal.NewSearchAttributes(
-				temporal.NewSearchAttributeKeyKeyword(signing.AttrProvider).ValueSet(ev.Provider),
-				temporal.NewSearchAttributeKeyKeyword(signing.AttrProviderRef).ValueSet(ev.ProviderRef),
-			),
-			StaticSummary: "Early events for " + ev.Provider + " process " + ev.ProviderRef,
-		}, workflows.InboxWorkflowType, workflows.InboxInput{Provider: ev.Provider, ProviderRef: ev.ProviderRef, ClaimWindow: d.ClaimWindow})
-	if err != nil {
-		return fmt.Errorf("deliver: hold in inbox: %w", err)
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+	"google.golang.org/grpc"
 
 	"github.com/firmaflow/firmaflow/activities"
 	"github.com/firmaflow/firmaflow/callbacks"
@@ -30,6 +31,7 @@ import (
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/cellosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
+	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/telemetry"
 	"github.com/firmaflow/firmaflow/webhookbridge"
@@ -38,15 +40,21 @@ import (
 
 // Dial connects to Temporal with tracing and slog logging.
 func Dial(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+	return DialWith(ctx, cfg, log)
+}
+
+// DialWith is Dial with extra gRPC dial options (tests count calls).
+func DialWith(ctx context.Context, cfg config.Config, log *slog.Logger, dialOpts ...grpc.DialOption) (client.Client, error) {
 	tracing, err := telemetry.TemporalInterceptor()
 	if err != nil {
 		return nil, err
 	}
 	c, err := client.DialContext(ctx, client.Options{
-		HostPort:     cfg.Temporal.Address,
-		Namespace:    cfg.Temporal.Namespace,
-		Logger:       sdklog.NewStructuredLogger(log),
-		Interceptors: []interceptor.ClientInterceptor{tracing},
+		HostPort:          cfg.Temporal.Address,
+		Namespace:         cfg.Temporal.Namespace,
+		Logger:            sdklog.NewStructuredLogger(log),
+		Interceptors:      []interceptor.ClientInterceptor{tracing},
+		ConnectionOptions: client.ConnectionOptions{DialOptions: dialOpts},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.Temporal.Address, err)
@@ -165,13 +173,16 @@ func NewWorker(c client.Client, cfg config.Config, reg *providers.Registry, stor
 		Interceptors: []interceptor.WorkerInterceptor{tracing},
 	})
 	w.RegisterWorkflowWithOptions(workflows.SigningProcess, workflow.RegisterOptions{Name: signing.WorkflowType})
+	// EventInbox only finishes inboxes started before routes replaced it.
 	w.RegisterWorkflowWithOptions(workflows.EventInbox, workflow.RegisterOptions{Name: workflows.InboxWorkflowType})
+	w.RegisterWorkflowWithOptions(workflows.ProcessRoute, workflow.RegisterOptions{Name: routing.RouteWorkflowType})
+	w.RegisterWorkflowWithOptions(workflows.ProviderAccount, workflow.RegisterOptions{Name: routing.AccountWorkflowType})
 	cb, err := callbackSettings(cfg)
 	if err != nil {
 		return nil, err
 	}
 	w.RegisterActivity(&activities.Activities{Providers: reg, Store: store, Logger: log, Temporal: c,
-		Namespace: cfg.Temporal.Namespace, Callbacks: cb})
+		Namespace: cfg.Temporal.Namespace, TaskQueue: cfg.Temporal.TaskQueue, Callbacks: cb})
 	return w, nil
 }
 
@@ -232,8 +243,8 @@ func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secr
 	opts := webhookbridge.Options{
 		Providers: reg,
 		Secrets:   secrets,
-		Deliverer: &webhookbridge.TemporalDeliverer{Client: c, Namespace: cfg.Temporal.Namespace, TaskQueue: cfg.Temporal.TaskQueue,
-			HoldUnclaimed: true, ClaimWindow: signing.Duration(cfg.Bridge.ClaimWindow),
+		Deliverer: &webhookbridge.TemporalDeliverer{Client: c, TaskQueue: cfg.Temporal.TaskQueue,
+			ClaimWindow:      signing.Duration(cfg.Bridge.ClaimWindow),
 			ArchiveOnlyStart: map[string]bool{cellosign.Name: cfg.CelloSign.ArchiveOnlyStart}},
 		MaxSignedBodyBytes: cfg.Bridge.MaxSignedBodyBytes,
 		Store:              store,

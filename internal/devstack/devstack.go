@@ -24,6 +24,7 @@ import (
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/internal/app"
+	"github.com/firmaflow/firmaflow/internal/callcount"
 	"github.com/firmaflow/firmaflow/internal/devserver"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
@@ -77,6 +78,8 @@ type Stack struct {
 	Autosign      *autosignsim.Simulator
 	CelloSign     *cellosignsim.Simulator
 	SimURLs       map[string]string
+	// BridgeCalls counts the bridge's Temporal calls by method.
+	BridgeCalls *callcount.Counter
 
 	worker  worker.Worker
 	closers []func()
@@ -209,7 +212,14 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 	}
 	app.SweepStaging(ctx, s.Store, log.With("component", "bridge"))
-	bridge := app.NewBridge(s.Client, cfg, reg, secrets, s.Store, log.With("component", "bridge"))
+	// The bridge has a client of its own, whose calls tests count.
+	s.BridgeCalls = callcount.New()
+	bridgeClient, err := app.DialWith(ctx, cfg, log.With("component", "bridge-temporal-client"), s.BridgeCalls.DialOption())
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, bridgeClient.Close)
+	bridge := app.NewBridge(bridgeClient, cfg, reg, secrets, s.Store, log.With("component", "bridge"))
 	s.serve(bridgeLn, bridge.Handler())
 	return s, nil
 }

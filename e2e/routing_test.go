@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/firmaflow/firmaflow/internal/devstack"
+	"github.com/firmaflow/firmaflow/providers/arqsign"
+	"github.com/firmaflow/firmaflow/providers/cellosign"
+	"github.com/firmaflow/firmaflow/providers/contractualis"
+	"github.com/firmaflow/firmaflow/routing"
+	"github.com/firmaflow/firmaflow/signing"
+	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
+	"github.com/firmaflow/firmaflow/simulators/cellosignsim"
+	"github.com/firmaflow/firmaflow/simulators/contractualissim"
+	"github.com/firmaflow/firmaflow/starter/processes"
+)
+
+// visibilityCalls are the Temporal calls that read visibility.
+var visibilityCalls = []string{"ListWorkflowExecutions", "ScanWorkflowExecutions", "CountWorkflowExecutions",
+	"ListOpenWorkflowExecutions", "ListClosedWorkflowExecutions"}
+
+// Whole processes on three providers — by route (ArqSIGN), directly
+// (CelloSign) and with an account-wide event (Contractualis notokens) —
+// complete while the bridge makes no visibility query at all.
+func TestEventPathMakesNoVisibilityQuery(t *testing.T) {
+	before := stack.BridgeCalls.Snapshot()
+	for _, p := range []struct{ provider, scenario string }{
+		{arqsign.Name, arqsignsim.ScenarioSign},
+		{cellosign.Name, cellosignsim.ScenarioSign},
+		{contractualis.Name, contractualissim.ScenarioNoTokens},
+	} {
+		in, wait := startOn(t, p.provider, p.scenario, fastPolicy)
+		res := wait()
+		require.Equal(t, signing.StatusCompleted, res.Status, p.provider)
+		requireTruth(t, in, res)
+	}
+	after := stack.BridgeCalls.Snapshot()
+	require.Greater(t, after["SignalWorkflowExecution"], before["SignalWorkflowExecution"], "the bridge delivered events")
+	for _, m := range visibilityCalls {
+		require.Equal(t, before[m], after[m], "the bridge called %s", m)
+	}
+}
+
+// A registered owner costs one Temporal call per webhook once the bridge
+// knows it: the signal to the owner.
+func TestRoutedWebhookCostsOneCall(t *testing.T) {
+	ctx := context.Background()
+	ref := "one-call-" + processes.NewProcessID()
+	in := signing.Input{ProcessID: "owner-" + ref, Provider: arqsign.Name, ArchiveOnly: true, ProviderRef: ref}
+	run, err := processes.Start(ctx, stack.Client, stack.Config.Temporal.TaskQueue, in)
+	require.NoError(t, err)
+	defer stack.Client.TerminateWorkflow(ctx, run.GetID(), "", "test done")
+	require.NoError(t, routing.RegisterOwner(ctx, stack.Client, stack.Config.Temporal.TaskQueue, arqsign.Name, ref, run.GetID()))
+	defer stack.Client.TerminateWorkflow(ctx, routing.RouteWorkflowID(arqsign.Name, ref), "", "test done")
+	body := signedWebhook(ref)
+	require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, devstack.DevArqSIGNSecret)).StatusCode)
+	before := stack.BridgeCalls.Snapshot()
+	const n = 5
+	for range n {
+		require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, devstack.DevArqSIGNSecret)).StatusCode)
+	}
+	after := stack.BridgeCalls.Snapshot()
+	require.Equal(t, before["SignalWorkflowExecution"]+n, after["SignalWorkflowExecution"])
+	require.Equal(t, before["DescribeWorkflowExecution"], after["DescribeWorkflowExecution"], "the owner is cached")
+	require.Equal(t, before["SignalWithStartWorkflowExecution"], after["SignalWithStartWorkflowExecution"])
+}
+
+// A process sent before routes existed has no route: its events wait on
+// a new route until the migration registers it, then reach it.
+func TestProcessFromBeforeRoutesIsMigrated(t *testing.T) {
+	ctx := context.Background()
+	ref := "old-" + processes.NewProcessID()
+	// An archive-only process has a provider reference and no route: what
+	// a process sent by the old worker looks like.
+	in := signing.Input{ProcessID: "old-owner-" + ref, Provider: arqsign.Name, ArchiveOnly: true, ProviderRef: ref}
+	run, err := processes.Start(ctx, stack.Client, stack.Config.Temporal.TaskQueue, in)
+	require.NoError(t, err)
+	defer stack.Client.TerminateWorkflow(ctx, run.GetID(), "", "test done")
+	defer stack.Client.TerminateWorkflow(ctx, routing.RouteWorkflowID(arqsign.Name, ref), "", "test done")
+	body := signedWebhook(ref)
+	require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, devstack.DevArqSIGNSecret)).StatusCode,
+		"held on a route")
+	st, err := processes.State(ctx, stack.Client, in.ProcessID)
+	require.NoError(t, err)
+	require.Empty(t, st.Events, "not yet delivered")
+	// Visibility is eventually consistent: the operator's migration is
+	// run again until it has seen the process.
+	require.Eventually(t, func() bool {
+		_, err := routing.MigrateOpenProcesses(ctx, stack.Client, stack.Config.Temporal.Namespace, stack.Config.Temporal.TaskQueue, nil)
+		require.NoError(t, err)
+		st, err := processes.State(ctx, stack.Client, in.ProcessID)
+		return err == nil && len(st.Events) == 1 && st.Events[0].Type == signing.EventSignerSigned
+	}, time.Minute, 500*time.Millisecond, "the held event reaches the migrated process")
+}
