@@ -258,6 +258,10 @@ func (p *process) run(ctx, abort workflow.Context) (Result, error) {
 	p.stopResendTimer()
 	p.stopTokenTimer()
 	p.stopReconcileTimer()
+	// Runs recorded before settling existed replay without it.
+	if settles(p.state.Status) && workflow.GetVersion(ctx, "settle-on-end", workflow.DefaultVersion, 1) >= 1 {
+		p.settle(ctx, events)
+	}
 
 	if p.in.CallbackURL != "" && workflow.GetVersion(ctx, "callback", workflow.DefaultVersion, 1) >= 1 {
 		p.notifyCaller(ctx)
