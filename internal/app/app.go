@@ -19,6 +19,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+	"google.golang.org/grpc"
 
 	"github.com/firmaflow/firmaflow/activities"
 	"github.com/firmaflow/firmaflow/callbacks"
@@ -35,17 +36,19 @@ import (
 	"github.com/firmaflow/firmaflow/workflows"
 )
 
-// Dial connects to Temporal with tracing and slog logging.
-func Dial(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+// Dial connects to Temporal with tracing and slog logging. dialOptions go to
+// the gRPC connection (the load tool counts a client's calls with one).
+func Dial(ctx context.Context, cfg config.Config, log *slog.Logger, dialOptions ...grpc.DialOption) (client.Client, error) {
 	tracing, err := telemetry.TemporalInterceptor()
 	if err != nil {
 		return nil, err
 	}
 	c, err := client.DialContext(ctx, client.Options{
-		HostPort:     cfg.Temporal.Address,
-		Namespace:    cfg.Temporal.Namespace,
-		Logger:       sdklog.NewStructuredLogger(log),
-		Interceptors: []interceptor.ClientInterceptor{tracing},
+		HostPort:          cfg.Temporal.Address,
+		Namespace:         cfg.Temporal.Namespace,
+		Logger:            sdklog.NewStructuredLogger(log),
+		Interceptors:      []interceptor.ClientInterceptor{tracing},
+		ConnectionOptions: client.ConnectionOptions{DialOptions: dialOptions},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.Temporal.Address, err)
