@@ -2,6 +2,7 @@
 // the same process on the same server (see internal/loadtest):
 //
 //	go run ./cmd/loadtest -scenario ingest -processes 50 -events 2000 -concurrency 8
+//	go run ./cmd/loadtest -scenario lifecycle -processes 50 -concurrency 8
 //
 // Without -temporal it starts an embedded dev server, worker, bridge and
 // simulators, so it runs from a clean checkout. With -temporal (and, for
@@ -26,21 +27,23 @@ import (
 )
 
 func main() {
-	scenario := flag.String("scenario", "ingest", "ingest (webhooks through the bridge vs raw signals)")
-	processes := flag.Int("processes", 50, "processes to open")
+	scenario := flag.String("scenario", "ingest", "ingest (webhooks through the bridge vs raw signals) or lifecycle (whole processes vs a bare workflow)")
+	processes := flag.Int("processes", 50, "processes to open (ingest) or to run each way (lifecycle)")
 	events := flag.Int("events", 2000, "ingest: webhooks through the bridge, and as many raw signals")
-	concurrency := flag.Int("concurrency", 8, "requests in flight")
-	provider := flag.String("provider", autosign.Name, "provider whose webhooks are written: autosign or arqsign")
+	concurrency := flag.Int("concurrency", 8, "requests (ingest) or processes (lifecycle) in flight")
+	provider := flag.String("provider", autosign.Name, "provider whose webhooks are written (ingest: autosign or arqsign; lifecycle: autosign)")
 	temporalAddr := flag.String("temporal", "", "Temporal frontend of a running deployment; empty starts an embedded stack")
 	bridgeURL := flag.String("bridge", "", "with -temporal: the deployment's webhook bridge, e.g. http://bridge:8080")
-	firstPort := flag.Int("ports", 0, "embedded: first of 6 consecutive ports on 127.0.0.1 (Temporal, bridge, 4 simulators); 0 picks free ports")
+	firstPort := flag.Int("ports", 0, "embedded: first of 7 consecutive ports on 127.0.0.1 (Temporal, bridge, 4 simulators, bare router); 0 picks free ports")
+	bareListen := flag.String("bare-listen", "127.0.0.1:0", "lifecycle with -temporal: where the bare workflow's webhook router listens")
+	bareURL := flag.String("bare-url", "", "lifecycle with -temporal: the bare router's URL as the provider reaches it (default http://<bare-listen>)")
 	timeout := flag.Duration("timeout", 30*time.Minute, "give up after this long")
 	flag.Parse()
-	if *scenario != "ingest" {
-		fmt.Fprintf(os.Stderr, "loadtest: unknown -scenario %q (ingest)\n", *scenario)
+	if *scenario != "ingest" && *scenario != "lifecycle" {
+		fmt.Fprintf(os.Stderr, "loadtest: unknown -scenario %q (ingest or lifecycle)\n", *scenario)
 		os.Exit(2)
 	}
-	if *temporalAddr != "" && *bridgeURL == "" {
+	if *temporalAddr != "" && *bridgeURL == "" && *scenario == "ingest" {
 		fmt.Fprintln(os.Stderr, "loadtest: -temporal needs -bridge for the ingest scenario")
 		os.Exit(2)
 	}
@@ -57,6 +60,9 @@ func main() {
 		os.Exit(1)
 	}
 	defer env.Close()
+	if *temporalAddr != "" {
+		env.BareListen, env.BarePublicURL = *bareListen, *bareURL
+	}
 
 	switch *scenario {
 	case "ingest":
@@ -71,6 +77,13 @@ func main() {
 				"bridge_delivered", res.Bridge.Delivered, "raw_delivered", res.Raw.Delivered, "sent", *events)
 			exit(env, 1)
 		}
+	case "lifecycle":
+		res, err := loadtest.Lifecycle(ctx, env, loadtest.LifecycleOptions{Provider: *provider, Processes: *processes, Concurrency: *concurrency})
+		if err != nil {
+			log.Error("loadtest: lifecycle", "error", err)
+			exit(env, 1)
+		}
+		loadtest.PrintLifecycle(os.Stdout, res)
 	}
 }
 

@@ -6,6 +6,9 @@
 //     at a concurrency, then as many equivalent events as raw
 //     SignalWorkflow calls to the same workflows; both sets are checked in
 //     the workflows' histories (verify.go).
+//   - lifecycle (lifecycle.go): whole processes through firmaflow, then
+//     through a bare workflow with firmaflow's activities, signals and timer
+//     (bare_workflow.go), fed by a minimal webhook router (bare_router.go).
 //
 // The bridge's Temporal calls are counted by a gRPC interceptor on its own
 // connection (counter.go); Temporal calls per webhook is those calls over

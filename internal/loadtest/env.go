@@ -48,6 +48,10 @@ type Env struct {
 	// Simulated: the providers are the embedded simulators, which post a
 	// webhook of their own right after each send.
 	Simulated bool
+	// BareListen is where the lifecycle scenario's bare router listens
+	// (host:port, port 0 for any); BarePublicURL is how the provider reaches
+	// it (empty: http:// and the address it got).
+	BareListen, BarePublicURL string
 
 	closers []func()
 }
@@ -59,7 +63,8 @@ const simStepDelay = time.Millisecond
 // EmbeddedOptions place the embedded stack.
 type EmbeddedOptions struct {
 	// FirstPort, when not 0, puts the stack on 127.0.0.1 ports FirstPort
-	// (Temporal), +1 (bridge) and +2..+5 (simulators); 0 picks free ports.
+	// (Temporal), +1 (bridge), +2..+5 (simulators) and +6 (the lifecycle
+	// scenario's bare router); 0 picks free ports.
 	FirstPort int
 	Logger    *slog.Logger
 }
@@ -91,10 +96,12 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (_ *Env, err error
 		Config: cfg, SimStepDelay: simStepDelay, Logger: log,
 		BridgeDialOptions: []grpc.DialOption{env.BridgeCalls.DialOption()}, BridgeMiddleware: env.Webhooks.Middleware,
 	}
+	env.BareListen = "127.0.0.1:0"
 	if p := opts.FirstPort; p != 0 {
 		at := func(i int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p+i)) }
 		sopts.TemporalHostPort, sopts.BridgeAddr = at(0), at(1)
 		sopts.SimulatorAddrs = map[string]string{arqsign.Name: at(2), contractualis.Name: at(3), autosign.Name: at(4), cellosign.Name: at(5)}
+		env.BareListen = at(6)
 	}
 	stack, err := devstack.Start(ctx, sopts)
 	if err != nil {
@@ -115,7 +122,7 @@ func Connect(ctx context.Context, cfg config.Config, bridgeURL string, log *slog
 	if log == nil {
 		log = slog.Default()
 	}
-	env := &Env{Config: cfg, Log: log, BridgeURL: bridgeURL, RawCalls: NewCallCounter()}
+	env := &Env{Config: cfg, Log: log, BridgeURL: bridgeURL, RawCalls: NewCallCounter(), BareListen: "127.0.0.1:0"}
 	defer func() {
 		if err != nil {
 			env.Close()

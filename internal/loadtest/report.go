@@ -18,6 +18,14 @@ func IngestLine(r IngestResult) string {
 		r.Concurrency, r.Bridge.PerSecond, r.Raw.PerSecond, r.Ratio(), ms(r.Bridge.P99), ms(r.Raw.P99))
 }
 
+// LifecycleLine is the lifecycle scenario's last line:
+//
+//	lifecycle n=50 firmaflow=3.21 bare=5.02 ratio=0.64
+func LifecycleLine(r LifecycleResult) string {
+	return fmt.Sprintf("lifecycle n=%d firmaflow=%.2f bare=%.2f ratio=%.2f",
+		r.Processes, r.Firmaflow.PerSecond, r.Bare.PerSecond, r.Ratio())
+}
+
 // PrintIngest writes the ingest table, the bridge's answers and Temporal
 // calls, and the final line.
 func PrintIngest(w io.Writer, r IngestResult) {
@@ -38,6 +46,31 @@ func PrintIngest(w io.Writer, r IngestResult) {
 	fmt.Fprintf(w, "bridge Temporal calls: %s\n", r.Bridge.Calls)
 	fmt.Fprintf(w, "raw Temporal calls: %s\n\n", r.Raw.Calls)
 	fmt.Fprintln(w, IngestLine(r))
+}
+
+// PrintLifecycle writes the lifecycle table, the receivers' Temporal calls,
+// and the final line.
+func PrintLifecycle(w io.Writer, r LifecycleResult) {
+	fmt.Fprintf(w, "lifecycle: %d %s processes each way (send %d KiB, 2 signers, completion, fetch) at concurrency %d\n\n",
+		r.Processes, r.Provider, LifecycleDocumentBytes>>10, r.Concurrency)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workflow\tprocesses\tfailed\tseconds\tprocesses/s\tp50 ms\tp99 ms\tmax ms\twebhooks\tTemporal calls/webhook\t")
+	for _, p := range []struct {
+		name  string
+		phase LifecyclePhase
+	}{{"firmaflow", r.Firmaflow}, {"bare", r.Bare}} {
+		webhooks := "n/a"
+		if p.phase.Webhooks >= 0 {
+			webhooks = fmt.Sprint(p.phase.Webhooks)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\t%s\t%s\t\n", p.name, p.phase.Count+p.phase.Failed, p.phase.Failed,
+			p.phase.Elapsed.Seconds(), p.phase.PerSecond, ms(p.phase.P50), ms(p.phase.P99), ms(p.phase.Max), webhooks,
+			p.phase.Calls.PerItem(max(p.phase.Webhooks, 0)))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nbridge Temporal calls: %s\n", r.Firmaflow.Calls)
+	fmt.Fprintf(w, "bare router Temporal calls: %s\n\n", r.Bare.Calls)
+	fmt.Fprintln(w, LifecycleLine(r))
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -12,7 +12,8 @@ import (
 )
 
 var (
-	ingestLine = regexp.MustCompile(`^ingest c=(\d+) bridge=([\d.]+) raw=([\d.]+) ratio=([\d.]+) p99_bridge_ms=([\d.]+) p99_raw_ms=([\d.]+)$`)
+	ingestLine    = regexp.MustCompile(`^ingest c=(\d+) bridge=([\d.]+) raw=([\d.]+) ratio=([\d.]+) p99_bridge_ms=([\d.]+) p99_raw_ms=([\d.]+)$`)
+	lifecycleLine = regexp.MustCompile(`^lifecycle n=(\d+) firmaflow=([\d.]+) bare=([\d.]+) ratio=([\d.]+)$`)
 )
 
 func lastLine(out string) string {
@@ -26,6 +27,12 @@ func TestIngestLineFormat(t *testing.T) {
 		Raw:    IngestPhase{Summary: Summary{PerSecond: 1000, P99: 12900 * time.Microsecond}}}
 	require.Equal(t, "ingest c=8 bridge=412.3 raw=1000.0 ratio=0.41 p99_bridge_ms=41.2 p99_raw_ms=12.9", IngestLine(r))
 	require.Regexp(t, ingestLine, IngestLine(IngestResult{}), "a run with nothing measured still prints a parsable line")
+}
+
+func TestLifecycleLineFormat(t *testing.T) {
+	r := LifecycleResult{Processes: 50, Firmaflow: LifecyclePhase{Summary: Summary{PerSecond: 3.214}},
+		Bare: LifecyclePhase{Summary: Summary{PerSecond: 5.02}}}
+	require.Equal(t, "lifecycle n=50 firmaflow=3.21 bare=5.02 ratio=0.64", LifecycleLine(r))
 }
 
 func TestPrintIngestShowsCallsAnswersAndEndsWithTheLine(t *testing.T) {
@@ -45,4 +52,20 @@ func TestPrintIngestShowsCallsAnswersAndEndsWithTheLine(t *testing.T) {
 	ratio, err := strconv.ParseFloat(m[4], 64)
 	require.NoError(t, err)
 	require.InDelta(t, 0.5, ratio, 1e-9)
+}
+
+func TestPrintLifecycleEndsWithTheLineAndSaysWhatWasNotCounted(t *testing.T) {
+	r := LifecycleResult{Provider: "autosign", Processes: 2, Concurrency: 2,
+		Firmaflow: LifecyclePhase{Summary: Summary{Count: 2, PerSecond: 1}, Webhooks: -1},
+		Bare:      LifecyclePhase{Summary: Summary{Count: 2, PerSecond: 2}, Webhooks: 8, Calls: Calls{"SignalWorkflowExecution": 8}}}
+	var b bytes.Buffer
+	PrintLifecycle(&b, r)
+	out := b.String()
+	require.Contains(t, out, "bridge Temporal calls: not counted")
+	require.Regexp(t, `firmaflow\s+2\s+0\s.*n/a\s+n/a\n`, out)
+	require.Regexp(t, `bare\s+2\s+0\s.*\s8\s+1\.00\n`, out)
+	m := lifecycleLine.FindStringSubmatch(lastLine(out))
+	require.NotNil(t, m, "last line %q", lastLine(out))
+	require.Equal(t, "2", m[1])
+	require.Equal(t, "0.50", m[4])
 }

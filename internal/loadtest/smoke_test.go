@@ -53,6 +53,34 @@ func TestScenariosOnTheEmbeddedStack(t *testing.T) {
 		})
 	}
 
+	t.Run("lifecycle", func(t *testing.T) {
+		const n = 3
+		res, err := Lifecycle(ctx, env, LifecycleOptions{Provider: autosign.Name, Processes: n, Concurrency: n})
+		require.NoError(t, err)
+		m := lifecycleLine.FindStringSubmatch(LifecycleLine(res))
+		require.NotNil(t, m, LifecycleLine(res))
+		require.Equal(t, strconv.Itoa(n), m[1])
+		require.Equal(t, n, res.Firmaflow.Count)
+		require.Equal(t, n, res.Bare.Count)
+		for _, id := range res.Firmaflow.WorkflowIDs {
+			var out signing.Result
+			require.NoError(t, env.Client.GetWorkflow(ctx, id, "").Get(ctx, &out))
+			require.Equal(t, signing.StatusCompleted, out.Status, id)
+			requireStored(ctx, t, env, out.Documents)
+		}
+		for _, id := range res.Bare.WorkflowIDs {
+			var out BareResult
+			require.NoError(t, env.Client.GetWorkflow(ctx, id, "").Get(ctx, &out))
+			require.Equal(t, 2, out.Signed, "%s: both signers' events reached the bare workflow", id)
+			requireStored(ctx, t, env, out.Documents)
+		}
+		// Each process's provider posts the same webhooks either way: the
+		// started notice, two signatures, the completion.
+		require.GreaterOrEqual(t, res.Firmaflow.Webhooks, int64(4*n))
+		require.GreaterOrEqual(t, res.Bare.Webhooks, int64(4*n))
+		require.Equal(t, "1.00", res.Bare.Calls.PerItem(res.Bare.Webhooks), "the bare router makes one call per webhook")
+		require.GreaterOrEqual(t, res.Firmaflow.Calls.Total(), res.Firmaflow.Webhooks)
+	})
 }
 
 // requireApplied holds the ingest figures to the workflows' own state:
@@ -84,4 +112,17 @@ func requireApplied(ctx context.Context, t *testing.T, env *Env, res IngestResul
 			return st.Status == signing.StatusAwaitingSignatures
 		}, 30*time.Second, 100*time.Millisecond, "%s: all %d events applied and the process still open", wf, len(want))
 	}
+}
+
+func requireStored(ctx context.Context, t *testing.T, env *Env, docs []signing.StoredDocument) {
+	t.Helper()
+	require.NotEmpty(t, docs)
+	var total int64
+	for _, d := range docs {
+		size, err := env.Store.Size(ctx, d.Key)
+		require.NoError(t, err)
+		require.Equal(t, d.Size, size, d.Key)
+		total += size
+	}
+	require.GreaterOrEqual(t, total, int64(LifecycleDocumentBytes))
 }
