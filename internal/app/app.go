@@ -38,13 +38,9 @@ import (
 	"github.com/firmaflow/firmaflow/workflows"
 )
 
-// Dial connects to Temporal with tracing and slog logging.
-func Dial(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
-	return DialWith(ctx, cfg, log)
-}
-
-// DialWith is Dial with extra gRPC dial options (tests count calls).
-func DialWith(ctx context.Context, cfg config.Config, log *slog.Logger, dialOpts ...grpc.DialOption) (client.Client, error) {
+// Dial connects to Temporal with tracing and slog logging. dialOptions go to
+// the gRPC connection (the load tool counts a client's calls with one).
+func Dial(ctx context.Context, cfg config.Config, log *slog.Logger, dialOptions ...grpc.DialOption) (client.Client, error) {
 	tracing, err := telemetry.TemporalInterceptor()
 	if err != nil {
 		return nil, err
@@ -54,7 +50,7 @@ func DialWith(ctx context.Context, cfg config.Config, log *slog.Logger, dialOpts
 		Namespace:         cfg.Temporal.Namespace,
 		Logger:            sdklog.NewStructuredLogger(log),
 		Interceptors:      []interceptor.ClientInterceptor{tracing},
-		ConnectionOptions: client.ConnectionOptions{DialOptions: dialOpts},
+		ConnectionOptions: client.ConnectionOptions{DialOptions: dialOptions},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.Temporal.Address, err)

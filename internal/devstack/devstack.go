@@ -20,6 +20,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
+	"google.golang.org/grpc"
 
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/docstore"
@@ -59,9 +60,15 @@ type Options struct {
 	SimFaults simkit.Faults
 	// NoWorker leaves the worker out: a test runs the worker binary itself
 	// (see WorkerEnv) to kill and restart it.
-	NoWorker     bool
-	Logger       *slog.Logger
-	TemporalLogs io.Writer
+	NoWorker bool
+	// BridgeDialOptions, when set, give the bridge a Temporal connection of
+	// its own with these gRPC options, so its calls can be told from the
+	// worker's (the load tool counts them); BridgeMiddleware wraps the
+	// bridge's HTTP handler (the load tool counts the webhooks).
+	BridgeDialOptions []grpc.DialOption
+	BridgeMiddleware  func(http.Handler) http.Handler
+	Logger            *slog.Logger
+	TemporalLogs      io.Writer
 }
 
 // Stack is a running dev stack.
@@ -212,15 +219,20 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 	}
 	app.SweepStaging(ctx, s.Store, log.With("component", "bridge"))
-	// The bridge has a client of its own, whose calls tests count.
+	// The bridge has a Temporal connection of its own, whose calls are
+	// counted (tests, the load tool).
 	s.BridgeCalls = callcount.New()
-	bridgeClient, err := app.DialWith(ctx, cfg, log.With("component", "bridge-temporal-client"), s.BridgeCalls.DialOption())
+	bridgeClient, err := app.Dial(ctx, cfg, log.With("component", "bridge-temporal-client"),
+		append([]grpc.DialOption{s.BridgeCalls.DialOption()}, opts.BridgeDialOptions...)...)
 	if err != nil {
 		return nil, err
 	}
 	s.closers = append(s.closers, bridgeClient.Close)
-	bridge := app.NewBridge(bridgeClient, cfg, reg, secrets, s.Store, log.With("component", "bridge"))
-	s.serve(bridgeLn, bridge.Handler())
+	var handler http.Handler = app.NewBridge(bridgeClient, cfg, reg, secrets, s.Store, log.With("component", "bridge")).Handler()
+	if opts.BridgeMiddleware != nil {
+		handler = opts.BridgeMiddleware(handler)
+	}
+	s.serve(bridgeLn, handler)
 	return s, nil
 }
 

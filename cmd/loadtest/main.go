@@ -1,0 +1,110 @@
+// Command loadtest measures firmaflow against a raw-Temporal baseline run in
+// the same process on the same server (see internal/loadtest):
+//
+//	go run ./cmd/loadtest -scenario ingest -processes 50 -events 2000 -concurrency 8
+//	go run ./cmd/loadtest -scenario lifecycle -processes 50 -concurrency 8
+//
+// Without -temporal it starts an embedded dev server, worker, bridge and
+// simulators, so it runs from a clean checkout. With -temporal (and, for
+// ingest, -bridge) it loads a running deployment, configured from the same
+// environment variables as its worker (webhook secrets, document store).
+// It prints a table and ends with one line per run.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/firmaflow/firmaflow/config"
+	"github.com/firmaflow/firmaflow/internal/loadtest"
+	"github.com/firmaflow/firmaflow/providers/autosign"
+)
+
+func main() {
+	scenario := flag.String("scenario", "ingest", "ingest (webhooks through the bridge vs raw signals) or lifecycle (whole processes vs a bare workflow)")
+	processes := flag.Int("processes", 50, "processes to open (ingest) or to run each way (lifecycle)")
+	events := flag.Int("events", 2000, "ingest: webhooks through the bridge, and as many raw signals")
+	concurrency := flag.Int("concurrency", 8, "requests (ingest) or processes (lifecycle) in flight")
+	provider := flag.String("provider", autosign.Name, "provider whose webhooks are written (ingest: autosign or arqsign; lifecycle: autosign)")
+	temporalAddr := flag.String("temporal", "", "Temporal frontend of a running deployment; empty starts an embedded stack")
+	bridgeURL := flag.String("bridge", "", "with -temporal: the deployment's webhook bridge, e.g. http://bridge:8080")
+	firstPort := flag.Int("ports", 0, "embedded: first of 7 consecutive ports on 127.0.0.1 (Temporal, bridge, 4 simulators, bare router); 0 picks free ports")
+	bareListen := flag.String("bare-listen", "127.0.0.1:0", "lifecycle with -temporal: where the bare workflow's webhook router listens")
+	bareURL := flag.String("bare-url", "", "lifecycle with -temporal: the bare router's URL as the provider reaches it (default http://<bare-listen>)")
+	timeout := flag.Duration("timeout", 30*time.Minute, "give up after this long")
+	flag.Parse()
+	if *scenario != "ingest" && *scenario != "lifecycle" {
+		fmt.Fprintf(os.Stderr, "loadtest: unknown -scenario %q (ingest or lifecycle)\n", *scenario)
+		os.Exit(2)
+	}
+	if *temporalAddr != "" && *bridgeURL == "" && *scenario == "ingest" {
+		fmt.Fprintln(os.Stderr, "loadtest: -temporal needs -bridge for the ingest scenario")
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	env, err := environment(ctx, *temporalAddr, *bridgeURL, *firstPort, log)
+	if err != nil {
+		log.Error("loadtest: environment", "error", err)
+		os.Exit(1)
+	}
+	defer env.Close()
+	if *temporalAddr != "" {
+		env.BareListen, env.BarePublicURL = *bareListen, *bareURL
+	}
+
+	switch *scenario {
+	case "ingest":
+		res, err := loadtest.Ingest(ctx, env, loadtest.IngestOptions{Provider: *provider, Processes: *processes, Events: *events, Concurrency: *concurrency})
+		if err != nil {
+			log.Error("loadtest: ingest", "error", err)
+			exit(env, 1)
+		}
+		loadtest.PrintIngest(os.Stdout, res)
+		if res.Bridge.Delivered != *events || res.Raw.Delivered != *events {
+			log.Error("loadtest: events missing from the workflows' histories",
+				"bridge_delivered", res.Bridge.Delivered, "raw_delivered", res.Raw.Delivered, "sent", *events)
+			exit(env, 1)
+		}
+	case "lifecycle":
+		res, err := loadtest.Lifecycle(ctx, env, loadtest.LifecycleOptions{Provider: *provider, Processes: *processes, Concurrency: *concurrency})
+		if err != nil {
+			log.Error("loadtest: lifecycle", "error", err)
+			exit(env, 1)
+		}
+		loadtest.PrintLifecycle(os.Stdout, res)
+	}
+}
+
+// environment starts the embedded stack, or connects to the deployment at
+// temporalAddr configured from the environment.
+func environment(ctx context.Context, temporalAddr, bridgeURL string, firstPort int, log *slog.Logger) (*loadtest.Env, error) {
+	if temporalAddr == "" {
+		fmt.Fprintln(os.Stderr, "loadtest: starting the embedded dev server, worker, bridge and simulators")
+		return loadtest.StartEmbedded(ctx, loadtest.EmbeddedOptions{FirstPort: firstPort, Logger: log})
+	}
+	cfg, err := config.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	cfg.Temporal.Address = temporalAddr
+	return loadtest.Connect(ctx, cfg, bridgeURL, log)
+}
+
+// exit stops the embedded stack (its dev server is a child process) before
+// exiting with code.
+func exit(env *loadtest.Env, code int) {
+	env.Close()
+	os.Exit(code)
+}

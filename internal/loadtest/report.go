@@ -1,0 +1,93 @@
+package loadtest
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// IngestLine is the ingest scenario's last line, one run per line so runs
+// can be compared with grep:
+//
+//	ingest c=8 bridge=412.3 raw=1290.0 ratio=0.32 p99_bridge_ms=41.2 p99_raw_ms=12.9
+func IngestLine(r IngestResult) string {
+	return fmt.Sprintf("ingest c=%d bridge=%.1f raw=%.1f ratio=%.2f p99_bridge_ms=%.1f p99_raw_ms=%.1f",
+		r.Concurrency, r.Bridge.PerSecond, r.Raw.PerSecond, r.Ratio(), ms(r.Bridge.P99), ms(r.Raw.P99))
+}
+
+// LifecycleLine is the lifecycle scenario's last line:
+//
+//	lifecycle n=50 firmaflow=3.21 bare=5.02 ratio=0.64
+func LifecycleLine(r LifecycleResult) string {
+	return fmt.Sprintf("lifecycle n=%d firmaflow=%.2f bare=%.2f ratio=%.2f",
+		r.Processes, r.Firmaflow.PerSecond, r.Bare.PerSecond, r.Ratio())
+}
+
+// PrintIngest writes the ingest table, the bridge's answers and Temporal
+// calls, and the final line.
+func PrintIngest(w io.Writer, r IngestResult) {
+	fmt.Fprintf(w, "ingest: %d events to %d open %s processes at concurrency %d\n\n",
+		r.Bridge.Count+r.Bridge.Failed, r.Processes, r.Provider, r.Concurrency)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "phase\tevents\tfailed\tdelivered\tseconds\tevents/s\tp50 ms\tp99 ms\tmax ms\tTemporal calls/event\t")
+	for _, p := range []struct {
+		name  string
+		phase IngestPhase
+	}{{"bridge", r.Bridge}, {"raw", r.Raw}} {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t\n", p.name, p.phase.Count+p.phase.Failed, p.phase.Failed,
+			p.phase.Delivered, p.phase.Elapsed.Seconds(), p.phase.PerSecond, ms(p.phase.P50), ms(p.phase.P99), ms(p.phase.Max),
+			p.phase.Calls.PerItem(int64(p.phase.Count+p.phase.Failed)))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nbridge answers: %s\n", statusList(r.Bridge.Statuses))
+	fmt.Fprintf(w, "bridge Temporal calls: %s\n", r.Bridge.Calls)
+	fmt.Fprintf(w, "raw Temporal calls: %s\n\n", r.Raw.Calls)
+	fmt.Fprintln(w, IngestLine(r))
+}
+
+// PrintLifecycle writes the lifecycle table, the receivers' Temporal calls,
+// and the final line.
+func PrintLifecycle(w io.Writer, r LifecycleResult) {
+	fmt.Fprintf(w, "lifecycle: %d %s processes each way (send %d KiB, 2 signers, completion, fetch) at concurrency %d\n\n",
+		r.Processes, r.Provider, LifecycleDocumentBytes>>10, r.Concurrency)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workflow\tprocesses\tfailed\tseconds\tprocesses/s\tp50 ms\tp99 ms\tmax ms\twebhooks\tTemporal calls/webhook\t")
+	for _, p := range []struct {
+		name  string
+		phase LifecyclePhase
+	}{{"firmaflow", r.Firmaflow}, {"bare", r.Bare}} {
+		webhooks := "n/a"
+		if p.phase.Webhooks >= 0 {
+			webhooks = fmt.Sprint(p.phase.Webhooks)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\t%s\t%s\t\n", p.name, p.phase.Count+p.phase.Failed, p.phase.Failed,
+			p.phase.Elapsed.Seconds(), p.phase.PerSecond, ms(p.phase.P50), ms(p.phase.P99), ms(p.phase.Max), webhooks,
+			p.phase.Calls.PerItem(max(p.phase.Webhooks, 0)))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nbridge Temporal calls: %s\n", r.Firmaflow.Calls)
+	fmt.Fprintf(w, "bare router Temporal calls: %s\n\n", r.Bare.Calls)
+	fmt.Fprintln(w, LifecycleLine(r))
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// statusList is "200=1000 503=3", by code.
+func statusList(statuses map[int]int) string {
+	codes := make([]int, 0, len(statuses))
+	for c := range statuses {
+		codes = append(codes, c)
+	}
+	sort.Ints(codes)
+	parts := make([]string, 0, len(codes))
+	for _, c := range codes {
+		parts = append(parts, fmt.Sprintf("%d=%d", c, statuses[c]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " ")
+}
