@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,4 +127,37 @@ func TestArchiveOnlyProcessNeverCancelsAtTheProvider(t *testing.T) {
 	require.True(t, update.rejected, "the cancel update is refused")
 	require.ErrorContains(t, update.err, "archive-only")
 	require.Zero(t, cancels, "the provider was never asked to cancel")
+}
+
+// A client that starts SigningProcess directly is held to the same limits
+// as the HTTP API: a process id the API could not address, more documents
+// than a completion event can carry, a signer name no provider event could
+// echo.
+func TestInputOverItsLimitsIsRefused(t *testing.T) {
+	for name, mut := range map[string]func(*signing.Input){
+		"process_id":       func(in *signing.Input) { in.ProcessID = "a/x" },
+		"documents:":       func(in *signing.Input) { in.Documents = slices.Repeat(in.Documents, signing.MaxDocuments+1) },
+		"signers[0].name":  func(in *signing.Input) { in.Signers[0].Name = strings.Repeat("n", signing.MaxSignerNameBytes+1) },
+		"signers[1].order": func(in *signing.Input) { in.Signers[1].Order = 1 << 40 },
+		"options: 33":      func(in *signing.Input) { in.Options = manyOptions(signing.MaxOptions + 1) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			in := testInput()
+			mut(&in)
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			env.RegisterWorkflow(SigningProcess)
+			env.ExecuteWorkflow(SigningProcess, ProcessInput{Input: in})
+			require.ErrorContains(t, env.GetWorkflowError(), "invalid input")
+			require.ErrorContains(t, env.GetWorkflowError(), name)
+		})
+	}
+}
+
+func manyOptions(n int) map[string]string {
+	m := make(map[string]string, n)
+	for i := range n {
+		m[fmt.Sprint("option-", i)] = "x"
+	}
+	return m
 }

@@ -10,6 +10,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,6 +65,10 @@ func SigningProcess(ctx workflow.Context, in ProcessInput) (Result, error) {
 	} else {
 		in.Input = legacyDefaults(in.Input)
 		err = in.validate(false)
+	}
+	if guarded && !in.ArchiveOnly {
+		// The limits came with the guard: runs from before it replay without.
+		err = errors.Join(err, in.Input.ValidateLimits())
 	}
 	if err != nil {
 		return Result{}, temporal.NewNonRetryableApplicationError("invalid input: "+err.Error(), ErrTypeInvalidInput, err)
