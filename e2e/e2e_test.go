@@ -328,6 +328,15 @@ func TestHTTPAPIStartsAndReadsAProcess(t *testing.T) {
 		var st signing.State
 		return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&st) == nil && st.Status == signing.StatusCompleted
 	}, time.Minute, 100*time.Millisecond)
+	// Once the run has closed, Temporal answers a cancel update NotFound;
+	// the API tells "ended" (409) from "unknown" (404).
+	require.NoError(t, stack.Client.GetWorkflow(ctx, signing.WorkflowID(id), "").Get(ctx, nil))
+	resp = call(http.MethodPost, "/api/v1/processes/"+id+"/cancel", devstack.DevAPIToken, strings.NewReader(`{"reason":"too late"}`))
+	require.Equal(t, http.StatusConflict, resp.StatusCode, "cancel after the end")
+	resp.Body.Close()
+	resp = call(http.MethodPost, "/api/v1/processes/never-"+id+"/cancel", devstack.DevAPIToken, strings.NewReader(`{"reason":"x"}`))
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "cancel of an unknown process")
+	resp.Body.Close()
 }
 
 // recordHistory writes a finished run's history for the replay tests when
