@@ -161,3 +161,26 @@ func manyOptions(n int) map[string]string {
 	}
 	return m
 }
+
+// A process accepted before the limits existed goes on after it continues
+// as new: its next run is not refused for an id or count the limits forbid.
+func TestContinuedRunOfAProcessFromBeforeTheLimitsGoesOn(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(SigningProcess)
+	env.RegisterActivity(acts)
+	quietReconcile(env)
+	env.OnActivity(acts.Cancel, mock.Anything, mock.Anything).Return(nil).Once()
+	in := ProcessInput{Input: testInput()}
+	in.ProcessID = "t/1"
+	in.Documents = slices.Repeat(in.Documents, signing.MaxDocuments+1)
+	in.Continued = &Continuation{Runs: 1, State: signing.State{ProcessID: in.ProcessID, Provider: in.Provider, ProviderRef: ref,
+		Status: signing.StatusAwaitingSignatures}}
+	env.SetContinuedExecutionRunID("run-before-the-limits")
+	env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
+	env.ExecuteWorkflow(SigningProcess, in)
+	require.NoError(t, env.GetWorkflowError())
+	var res signing.Result
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Equal(t, signing.StatusCancelled, res.Status, "the process ran on until it was cancelled")
+}

@@ -21,8 +21,9 @@ import (
 	"github.com/firmaflow/firmaflow/signing"
 )
 
-// Input and Result of SigningProcess (defined in package signing so that
-// clients can use them without importing workflow code).
+// Input (the caller's part of ProcessInput) and Result of SigningProcess,
+// defined in package signing so that clients can use them without
+// importing workflow code.
 type (
 	Input  = signing.Input
 	Result = signing.Result
@@ -66,8 +67,10 @@ func SigningProcess(ctx workflow.Context, in ProcessInput) (Result, error) {
 		in.Input = legacyDefaults(in.Input)
 		err = in.validate(false)
 	}
-	if guarded && !in.ArchiveOnly {
-		// The limits came with the guard: runs from before it replay without.
+	if guarded && !in.ArchiveOnly && in.Continued == nil {
+		// The limits came with the guard: runs from before it replay
+		// without, and a continued run goes on with the input its process
+		// was accepted with, even if that was before the limits.
 		err = errors.Join(err, in.Input.ValidateLimits())
 	}
 	if err != nil {
