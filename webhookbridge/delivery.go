@@ -134,10 +134,6 @@ func (d *TemporalDeliverer) broadcast(ctx context.Context, ev signing.Event) err
 	}
 }
 
-// ArchiveProcessID is the process id of an archive-only process: derived
-// from the webhook, so a redelivered archive lands in the same workflow.
-func ArchiveProcessID(provider, ref string) string { return provider + "-archive-" + ref }
-
 // startArchiveOnly starts (or joins) the archive-only process for ev's
 // provider process and hands it the event in the same call.
 func (d *TemporalDeliverer) startArchiveOnly(ctx context.Context, ev signing.Event) error {
@@ -152,10 +148,7 @@ func (d *TemporalDeliverer) startArchiveOnly(ctx context.Context, ev signing.Eve
 	if !errors.As(err, &notFound) {
 		return fmt.Errorf("deliver: signal %s: %w", signing.WorkflowID(ev.ProviderRef), err)
 	}
-	in := signing.Input{
-		ProcessID: ArchiveProcessID(ev.Provider, ev.ProviderRef), Provider: ev.Provider,
-		Title: ev.Provider + " archive " + ev.ProviderRef, ArchiveOnly: true, ProviderRef: ev.ProviderRef,
-	}
+	in := workflows.ArchiveInput(ev.Provider, ev.ProviderRef)
 	_, err = d.Client.SignalWithStartWorkflow(ctx, signing.WorkflowID(in.ProcessID), signing.SignalEvent, ev,
 		client.StartWorkflowOptions{
 			TaskQueue:                d.TaskQueue,
