@@ -92,6 +92,8 @@ type Bridge struct {
 	ClaimWindow time.Duration `env:"FIRMAFLOW_INBOX_CLAIM_WINDOW, default=24h"`
 	// APIToken protects the HTTP API (/api/v1); empty disables the API.
 	APIToken string `env:"FIRMAFLOW_API_TOKEN"`
+	// APIMaxUploadBytes caps one document uploaded through the API; larger gets 413.
+	APIMaxUploadBytes int64 `env:"FIRMAFLOW_API_MAX_UPLOAD_BYTES, default=67108864"`
 }
 
 // ArqSIGN configures the ArqSIGN provider.

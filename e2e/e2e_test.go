@@ -264,11 +264,10 @@ func TestEarlyEventIsHeldUntilItsOwnerAppears(t *testing.T) {
 		return err == nil && len(resp.GetExecutions()) == 1
 	}, 30*time.Second, 100*time.Millisecond, "unclaimed events stay visible to operators")
 
-	// A process that owns ref appears (archive-only, so nothing is sent)
-	// and registers, as a send does before it returns.
-	in := signing.Input{ProcessID: "owner-" + ref, Provider: arqsign.Name, ArchiveOnly: true, ProviderRef: ref}
-	run, err := processes.Start(ctx, stack.Client, stack.Config.Temporal.TaskQueue, in)
-	require.NoError(t, err)
+	// A process that owns ref appears (archive-only, as the bridge starts
+	// them, so nothing is sent) and registers, as a send does before it
+	// returns.
+	in, run := startArchiveOnly(t, arqsign.Name, ref)
 	require.NoError(t, routing.RegisterOwner(ctx, stack.Client, stack.Config.Temporal.TaskQueue, arqsign.Name, ref, run.GetID()))
 	require.Eventually(t, func() bool {
 		st, err := processes.State(ctx, stack.Client, in.ProcessID)
@@ -335,6 +334,15 @@ func TestHTTPAPIStartsAndReadsAProcess(t *testing.T) {
 		var st signing.State
 		return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&st) == nil && st.Status == signing.StatusCompleted
 	}, time.Minute, 100*time.Millisecond)
+	// Once the run has closed, Temporal answers a cancel update NotFound;
+	// the API tells "ended" (409) from "unknown" (404).
+	require.NoError(t, stack.Client.GetWorkflow(ctx, signing.WorkflowID(id), "").Get(ctx, nil))
+	resp = call(http.MethodPost, "/api/v1/processes/"+id+"/cancel", devstack.DevAPIToken, strings.NewReader(`{"reason":"too late"}`))
+	require.Equal(t, http.StatusConflict, resp.StatusCode, "cancel after the end")
+	resp.Body.Close()
+	resp = call(http.MethodPost, "/api/v1/processes/never-"+id+"/cancel", devstack.DevAPIToken, strings.NewReader(`{"reason":"x"}`))
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "cancel of an unknown process")
+	resp.Body.Close()
 }
 
 // recordHistory writes a finished run's history for the replay tests when

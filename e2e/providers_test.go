@@ -22,7 +22,6 @@ import (
 	"github.com/firmaflow/firmaflow/simulators/cellosignsim"
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 	"github.com/firmaflow/firmaflow/starter/processes"
-	"github.com/firmaflow/firmaflow/webhookbridge"
 )
 
 func TestContractualisCompletesWithVerifiedEvidence(t *testing.T) {
@@ -219,7 +218,7 @@ func TestCelloSignArchiveOfAnOutsideProcessLandsDurably(t *testing.T) {
 	ok, err := stack.CelloSign.PostArchive(ctx, ref)
 	require.NoError(t, err)
 	require.True(t, ok, "the bridge answered {\"status\":\"0\"}")
-	id := webhookbridge.ArchiveProcessID(cellosign.Name, ref)
+	id := signing.ArchiveProcessID(cellosign.Name, ref)
 	var res signing.Result
 	require.NoError(t, stack.Client.GetWorkflow(ctx, signing.WorkflowID(id), "").Get(ctx, &res))
 	require.Equal(t, signing.StatusCompleted, res.Status)

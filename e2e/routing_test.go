@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/firmaflow/firmaflow/internal/devstack"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
@@ -51,9 +52,7 @@ func TestEventPathMakesNoVisibilityQuery(t *testing.T) {
 func TestRoutedWebhookCostsOneCall(t *testing.T) {
 	ctx := context.Background()
 	ref := "one-call-" + processes.NewProcessID()
-	in := signing.Input{ProcessID: "owner-" + ref, Provider: arqsign.Name, ArchiveOnly: true, ProviderRef: ref}
-	run, err := processes.Start(ctx, stack.Client, stack.Config.Temporal.TaskQueue, in)
-	require.NoError(t, err)
+	_, run := startArchiveOnly(t, arqsign.Name, ref)
 	defer stack.Client.TerminateWorkflow(ctx, run.GetID(), "", "test done")
 	require.NoError(t, routing.RegisterOwner(ctx, stack.Client, stack.Config.Temporal.TaskQueue, arqsign.Name, ref, run.GetID()))
 	defer stack.Client.TerminateWorkflow(ctx, routing.RouteWorkflowID(arqsign.Name, ref), "", "test done")
@@ -77,9 +76,7 @@ func TestProcessFromBeforeRoutesIsMigrated(t *testing.T) {
 	ref := "old-" + processes.NewProcessID()
 	// An archive-only process has a provider reference and no route: what
 	// a process sent by the old worker looks like.
-	in := signing.Input{ProcessID: "old-owner-" + ref, Provider: arqsign.Name, ArchiveOnly: true, ProviderRef: ref}
-	run, err := processes.Start(ctx, stack.Client, stack.Config.Temporal.TaskQueue, in)
-	require.NoError(t, err)
+	in, run := startArchiveOnly(t, arqsign.Name, ref)
 	defer stack.Client.TerminateWorkflow(ctx, run.GetID(), "", "test done")
 	defer stack.Client.TerminateWorkflow(ctx, routing.RouteWorkflowID(arqsign.Name, ref), "", "test done")
 	body := signedWebhook(ref)
@@ -96,4 +93,16 @@ func TestProcessFromBeforeRoutesIsMigrated(t *testing.T) {
 		st, err := processes.State(ctx, stack.Client, in.ProcessID)
 		return err == nil && len(st.Events) == 1 && st.Events[0].Type == signing.EventSignerSigned
 	}, time.Minute, 500*time.Millisecond, "the held event reaches the migrated process")
+}
+
+// startArchiveOnly starts the archive-only process of a provider process,
+// in the bridge's form: it has a provider reference and sends nothing.
+func startArchiveOnly(t *testing.T, provider, ref string) (signing.Input, client.WorkflowRun) {
+	t.Helper()
+	in := routing.ArchiveInput(provider, ref)
+	run, err := stack.Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: signing.WorkflowID(in.ProcessID), TaskQueue: stack.Config.Temporal.TaskQueue,
+	}, signing.WorkflowType, in)
+	require.NoError(t, err)
+	return in.Input, run
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
 	"github.com/firmaflow/firmaflow/simulators/cellosignsim"
 	"github.com/firmaflow/firmaflow/starter/processes"
+	"github.com/firmaflow/firmaflow/workflows"
 )
 
 // Faults added by issue 7: Temporal-level cancellation (item 9), events
@@ -176,7 +177,7 @@ func maxPending(ctx context.Context, stack *devstack.Stack, processID, runID str
 			if can == nil {
 				continue
 			}
-			var in signing.Input
+			var in workflows.ProcessInput
 			if err := converter.GetDefaultDataConverter().FromPayloads(can.GetInput(), &in); err != nil {
 				return most, fmt.Errorf("continue-as-new input: %w", err)
 			}

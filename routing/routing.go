@@ -89,3 +89,28 @@ type AccountInput struct {
 	// Pending carries events received but not yet broadcast.
 	Pending []signing.Event `json:"pending,omitempty"`
 }
+
+// ArchiveStart is the input of an archive-only SigningProcess: the public
+// input plus the two internal fields the workflow accepts only in this
+// form (its JSON is the workflow's ProcessInput's; a workflows test keeps
+// them equal).
+type ArchiveStart struct {
+	signing.Input
+	ArchiveOnly bool   `json:"archive_only"`
+	ProviderRef string `json:"provider_ref"`
+}
+
+// ArchiveInput is the archive-only process the bridge starts for a
+// provider process firmaflow did not send: its id is derived from the
+// reference, so a redelivered archive lands in the same workflow.
+func ArchiveInput(provider, ref string) ArchiveStart {
+	return ArchiveStart{
+		Input: signing.Input{
+			ProcessID: signing.ArchiveProcessID(provider, ref),
+			Provider:  provider,
+			Title:     provider + " archive " + ref,
+		},
+		ArchiveOnly: true,
+		ProviderRef: ref,
+	}
+}

@@ -7,14 +7,15 @@ import (
 	"fmt"
 )
 
-// SHA256 is the hex SHA-256 of the input's canonical JSON, after defaults and
-// without the workflow's own continuation state. encoding/json writes struct
-// fields in declaration order and map keys sorted, so equal inputs hash
-// equally in every process running this code. A retried start and the Send
-// activity's marker compare inputs by it.
+// SHA256 is the hex SHA-256 of the input's canonical JSON, after defaults.
+// encoding/json writes struct fields in declaration order and map keys
+// sorted, so equal inputs hash equally in every process running this code.
+// A retried start and the Send activity's marker compare inputs by it. The
+// JSON did not change when the workflow's own fields left Input: they were
+// empty, and omitted, in every input a caller started, so digests recorded
+// in memos and send markers still match (TestInputSHA256IsStable).
 func (in Input) SHA256() string {
 	in = in.WithDefaults()
-	in.Continued = nil
 	raw, err := json.Marshal(in)
 	if err != nil {
 		// Input is plain data; Marshal cannot fail on it.

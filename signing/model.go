@@ -40,7 +40,16 @@ const WorkflowIDPrefix = "signing-"
 // WorkflowID is the workflow id of the process with the caller's id.
 func WorkflowID(processID string) string { return WorkflowIDPrefix + processID }
 
-// Input starts a signing process.
+// ArchiveProcessID is the process id of an archive-only process (one
+// firmaflow did not send, started by the bridge from the provider's archive
+// of it): derived from the provider's reference, so a redelivered archive
+// lands in the same workflow.
+func ArchiveProcessID(provider, ref string) string { return provider + "-archive-" + ref }
+
+// Input starts a signing process: what a caller may set, and nothing else.
+// What the workflow carries for itself (the state handed over by
+// continue-as-new, an archive-only process's provider reference) is not
+// part of it, so no caller can forge it.
 type Input struct {
 	// ProcessID is the caller's own id for the process; the workflow id is
 	// derived from it, so it is an idempotency key: starting it again with the same
@@ -73,23 +82,6 @@ type Input struct {
 	// Options are provider-specific settings, documented per provider in the
 	// README (e.g. Contractualis "subaccount").
 	Options map[string]string `json:"options,omitempty"`
-	// ArchiveOnly marks a process firmaflow did not send: it was started by
-	// the bridge from a provider's archive notification (CelloSign), with
-	// ProviderRef already known. Such a process only stores the results.
-	ArchiveOnly bool   `json:"archive_only,omitempty"`
-	ProviderRef string `json:"provider_ref,omitempty"`
-	// Continued is set by the workflow itself when it continues as new (a
-	// long process's history grows too large): the state so far, the dedup
-	// keys, and the signals that arrived but were not yet handled.
-	Continued *Continuation `json:"continued,omitempty"`
-}
-
-// Continuation carries a process across continue-as-new.
-type Continuation struct {
-	State    State    `json:"state"`
-	SeenKeys []string `json:"seen_keys"`
-	Pending  []Event  `json:"pending,omitempty"`
-	Runs     int      `json:"runs"`
 }
 
 // DocumentRef points at a document in the document store.
@@ -176,6 +168,9 @@ func (in Input) Validate() error {
 	return errors.Join(append(in.shapeErrors(), in.boundsErrors()...)...)
 }
 
+// ValidateBounds checks only the bounds of durations and counts.
+func (in Input) ValidateBounds() error { return errors.Join(in.boundsErrors()...) }
+
 // ValidateWithoutBounds is Validate less the bounds of durations and counts:
 // only for runs recorded before the bounds existed, which must replay as
 // they ran.
@@ -190,14 +185,8 @@ func (in Input) shapeErrors() []error {
 	if in.Provider == "" {
 		errs = append(errs, errors.New("provider is required"))
 	}
-	if strings.TrimSpace(in.Title) == "" && !in.ArchiveOnly {
+	if strings.TrimSpace(in.Title) == "" {
 		errs = append(errs, errors.New("title is required"))
-	}
-	if in.ArchiveOnly {
-		if in.ProviderRef == "" {
-			errs = append(errs, errors.New("provider_ref is required for an archive-only process"))
-		}
-		return errs
 	}
 	if len(in.Documents) == 0 && len(in.Templates) == 0 {
 		errs = append(errs, errors.New("at least one document or template is required"))

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -46,8 +47,13 @@ func run(ctx context.Context, path string, wait, upload bool) error {
 	if err != nil {
 		return err
 	}
+	// Unknown fields are refused, not dropped: a typo would otherwise
+	// change the process silently, and the workflow's own fields
+	// (continued, archive_only, provider_ref) are no input.
 	var in signing.Input
-	if err := json.Unmarshal(raw, &in); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if in.ProcessID == "" {

@@ -1,23 +1,27 @@
 package webhookbridge
 
 import (
-	"errors"
-	"io"
+	"log/slog"
 	"net/http"
-	"path"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/firmaflow/firmaflow/docstore"
+	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/starter/processes"
 )
 
 // API is the authenticated HTTP API for systems that would rather not speak
 // Temporal: upload documents, start a process, read its state, cancel it.
+//
+// It checks everything it can before it answers 202, so a process it
+// accepts does not fail for its input: the input's shape, bounds and limits,
+// a provider this deployment serves (the bridge's Options.Providers, built
+// from the enabled providers), documents the caller uploaded for the
+// process. Its errors are its own words; Temporal's stay in the log.
 type API struct {
 	Client    client.Client
 	Store     *docstore.Store
@@ -26,9 +30,19 @@ type API struct {
 	UIURL     string
 	// Token is the bearer token every API call must present.
 	Token string
+	// MaxUploadBytes caps one uploaded document (413 beyond); 0 means
+	// DefaultMaxUploadBytes.
+	MaxUploadBytes int64
+
+	providers *providers.Registry
+	log       *slog.Logger
 }
 
-func (a *API) mount(g *echo.Group) {
+func (a *API) mount(g *echo.Group, reg *providers.Registry, log *slog.Logger) {
+	if reg == nil {
+		reg = providers.NewRegistry()
+	}
+	a.providers, a.log = reg, log.With("component", "api")
 	g.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if !secretMatches(a.Token, bearer(c.Request())) {
@@ -52,41 +66,25 @@ func bearer(r *http.Request) string {
 
 func apiError(msg string) map[string]string { return map[string]string{"error": msg} }
 
-// upload streams a document into the store: PUT /documents/{process}/{name}.
-func (a *API) upload(c echo.Context) error {
-	proc, name := c.Param("process"), path.Base(c.Param("name"))
-	if !ValidRef(proc) || !ValidRef(name) {
-		return c.JSON(http.StatusBadRequest, apiError("process and name must be simple identifiers"))
-	}
-	ct := c.Request().Header.Get("Content-Type")
-	doc, err := a.Store.Put(c.Request().Context(), "inbox/"+proc+"/"+name, io.Reader(c.Request().Body), ct)
-	if err != nil {
-		return c.JSON(http.StatusInternalServerError, apiError("store failed"))
-	}
-	return c.JSON(http.StatusCreated, signing.DocumentRef{Name: name, Key: doc.Key, ContentType: ct})
-}
-
 func (a *API) start(c echo.Context) error {
 	var in signing.Input
-	if err := c.Bind(&in); err != nil {
-		return c.JSON(http.StatusBadRequest, apiError("body is not a process input: "+err.Error()))
+	if err := decodeJSON(c, MaxInputBytes, &in); err != nil {
+		return a.fail(c, err)
 	}
-	if in.ProcessID == "" {
+	// A process without documents may leave its id to us; documents are
+	// uploaded under the id, so with them it must be given.
+	if in.ProcessID == "" && len(in.Documents) == 0 {
 		in.ProcessID = processes.NewProcessID()
 	}
-	if err := in.WithDefaults().Validate(); err != nil {
-		return c.JSON(http.StatusBadRequest, apiError(err.Error()))
+	if err := a.checkStart(c.Request().Context(), in); err != nil {
+		return a.fail(c, err)
 	}
 	// Start is idempotent: the same input under an existing id returns that
 	// process (running or ended) with 202 as the first answer did, so a
 	// client may retry after a lost answer; another input is a 409.
 	run, err := processes.Start(c.Request().Context(), a.Client, a.TaskQueue, in)
-	var conflict *processes.ConflictError
-	switch {
-	case errors.As(err, &conflict):
-		return c.JSON(http.StatusConflict, apiError(conflict.Error()))
-	case err != nil:
-		return c.JSON(http.StatusServiceUnavailable, apiError("could not start the process; try again"))
+	if err != nil {
+		return a.fail(c, a.temporalFailure("start", in.ProcessID, err))
 	}
 	return c.JSON(http.StatusAccepted, map[string]string{
 		"process_id":  in.ProcessID,
@@ -97,29 +95,32 @@ func (a *API) start(c echo.Context) error {
 }
 
 func (a *API) state(c echo.Context) error {
-	st, err := processes.State(c.Request().Context(), a.Client, c.Param("id"))
-	var notFound *serviceerror.NotFound
-	switch {
-	case errors.As(err, &notFound):
-		return c.JSON(http.StatusNotFound, apiError("no such process"))
-	case err != nil:
-		return c.JSON(http.StatusServiceUnavailable, apiError("could not read the process; try again"))
+	id := c.Param("id")
+	if err := signing.ValidProcessID(id); err != nil {
+		return a.fail(c, invalid(err.Error()))
+	}
+	st, err := processes.State(c.Request().Context(), a.Client, id)
+	if err != nil {
+		return a.fail(c, a.temporalFailure("read", id, err))
 	}
 	return c.JSON(http.StatusOK, st)
 }
 
 func (a *API) cancel(c echo.Context) error {
-	var req signing.CancelRequest
-	if err := c.Bind(&req); err != nil {
-		return c.JSON(http.StatusBadRequest, apiError("body must be {\"reason\": ...}"))
+	id := c.Param("id")
+	if err := signing.ValidProcessID(id); err != nil {
+		return a.fail(c, invalid(err.Error()))
 	}
-	st, err := processes.Cancel(c.Request().Context(), a.Client, c.Param("id"), req.Reason)
-	var notFound *serviceerror.NotFound
-	switch {
-	case errors.As(err, &notFound):
-		return c.JSON(http.StatusNotFound, apiError("no such process"))
-	case err != nil:
-		return c.JSON(http.StatusConflict, apiError(err.Error()))
+	var req signing.CancelRequest
+	if err := decodeJSON(c, maxCancelBytes, &req); err != nil {
+		return a.fail(c, err)
+	}
+	if err := checkCancel(req); err != nil {
+		return a.fail(c, err)
+	}
+	st, err := processes.Cancel(c.Request().Context(), a.Client, id, req.Reason)
+	if err != nil {
+		return a.fail(c, a.temporalFailure("cancel", id, err))
 	}
 	return c.JSON(http.StatusOK, st)
 }

@@ -32,3 +32,24 @@ func TestAPIRefusesOutOfBoundsInput(t *testing.T) {
 		require.Contains(t, rec.Body.String(), field, "the answer names the field")
 	}
 }
+
+// Counts and lengths that the process could not carry through its
+// provider's events are refused up front, naming the field.
+func TestAPIRefusesCountsOverTheirLimits(t *testing.T) {
+	long := strings.Repeat("x", 300)
+	manyDocs := "[" + strings.TrimSuffix(strings.Repeat(`{"name":"a.pdf","key":"inbox/p1/a.pdf"},`, 26), ",") + "]"
+	manySigners := "[" + strings.TrimSuffix(strings.Repeat(`{"name":"A","email":"a@example.com"},`, 51), ",") + "]"
+	for field, extra := range map[string]string{
+		"documents:":       "documents:" + manyDocs,
+		"signers:":         "signers:" + manySigners,
+		"signers[0].name":  `signers:[{"name":"` + long + `","email":"a@example.com"}]`,
+		"signers[0].order": `signers:[{"name":"A","email":"a@example.com","order":1099511627776}]`,
+		"message":          `message:"` + strings.Repeat("m", 5000) + `"`,
+	} {
+		f := newAPIFixture(t)
+		rec := f.start(validInput(extra))
+		require.Equal(t, http.StatusBadRequest, rec.Code, "%s: %s", field, rec.Body)
+		require.Contains(t, rec.Body.String(), field)
+		require.Empty(t, f.started)
+	}
+}

@@ -41,7 +41,9 @@ func existingAPI(t *testing.T, digest string) http.Handler {
 	run.On("GetID").Return("signing-p1")
 	run.On("GetRunID").Return("R1")
 	c.On("GetWorkflow", mock.Anything, "signing-p1", "R1").Return(run).Maybe()
-	return New(Options{Providers: providers.NewRegistry(), Deliverer: &recordingDeliverer{},
+	reg := providers.NewRegistry()
+	reg.Register(namedProvider{name: "arqsign"}, namedProvider{name: "arqsign"})
+	return New(Options{Providers: reg, Deliverer: &recordingDeliverer{},
 		API: &API{Client: c, TaskQueue: "q", Namespace: "default", UIURL: "http://ui", Token: "tok"}}).Handler()
 }
 

@@ -69,7 +69,7 @@ func New(opts Options) *Bridge {
 	e.POST("/webhooks/:provider", b.webhook)
 	e.POST("/webhooks/:provider/*", b.webhook)
 	if opts.API != nil {
-		opts.API.mount(e.Group("/api/v1"))
+		opts.API.mount(e.Group("/api/v1"), opts.Providers, opts.Logger)
 	}
 	return b
 }

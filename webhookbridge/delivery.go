@@ -80,17 +80,10 @@ func (d *TemporalDeliverer) Deliver(ctx context.Context, ev signing.Event) error
 	return err
 }
 
-// ArchiveProcessID is the process id of an archive-only process: derived
-// from the webhook, so a redelivered archive lands in the same workflow.
-func ArchiveProcessID(provider, ref string) string { return provider + "-archive-" + ref }
-
 // startArchiveOnly starts (or joins) the archive-only process for ev's
 // provider process and hands it the event in the same call.
 func (d *TemporalDeliverer) startArchiveOnly(ctx context.Context, ev signing.Event) error {
-	in := signing.Input{
-		ProcessID: ArchiveProcessID(ev.Provider, ev.ProviderRef), Provider: ev.Provider,
-		Title: ev.Provider + " archive " + ev.ProviderRef, ArchiveOnly: true, ProviderRef: ev.ProviderRef,
-	}
+	in := routing.ArchiveInput(ev.Provider, ev.ProviderRef)
 	_, err := d.Client.SignalWithStartWorkflow(ctx, signing.WorkflowID(in.ProcessID), signing.SignalEvent, ev,
 		client.StartWorkflowOptions{
 			TaskQueue:                d.TaskQueue,

@@ -19,6 +19,8 @@ func (p *process) validateCancel(ctx workflow.Context, req signing.CancelRequest
 	switch {
 	case p.state.Status.Terminal():
 		return fmt.Errorf("process already ended with status %s", p.state.Status)
+	case !p.cancelsAtProvider():
+		return errors.New("an archive-only process cannot be cancelled: firmaflow did not send it, and the provider reported it finished")
 	case p.cancelPending:
 		return errors.New("a cancel is already in progress")
 	case p.state.Status == signing.StatusFetchingDocuments:
@@ -28,6 +30,12 @@ func (p *process) validateCancel(ctx workflow.Context, req signing.CancelRequest
 	}
 	return nil
 }
+
+// cancelsAtProvider reports whether the process may cancel its provider
+// process. An archive-only process may not: firmaflow did not send it, and
+// a cancel would withdraw someone else's finished process. Archive-only
+// runs recorded before this rule replay as they ran.
+func (p *process) cancelsAtProvider() bool { return !p.in.ArchiveOnly || !p.guardsInternals }
 
 func (p *process) handleCancelUpdate(ctx workflow.Context, req signing.CancelRequest) (signing.State, error) {
 	p.cancelPending, p.cancelDone, p.cancelErr = true, false, nil

@@ -22,7 +22,7 @@ func (p *process) shouldContinueAsNew(ctx workflow.Context, handled int) bool {
 // by the server are drained first and carried over, so none is lost; timers
 // are carried as due times and re-armed by restore.
 func (p *process) continueAsNew(ctx workflow.Context, events workflow.ReceiveChannel) error {
-	c := &signing.Continuation{State: p.state, SeenKeys: append([]string(nil), p.order...)}
+	c := &Continuation{State: p.state, SeenKeys: append([]string(nil), p.order...)}
 	if p.in.Continued != nil {
 		c.Runs = p.in.Continued.Runs
 	}

@@ -201,6 +201,9 @@ func (p *process) giveUp(ctx workflow.Context, status signing.Status, reason str
 // withdraw cancels the process at the provider and records a failure
 // rather than hiding it.
 func (p *process) withdraw(ctx workflow.Context, summary, reason string) {
+	if !p.cancelsAtProvider() {
+		return
+	}
 	if err := p.callProvider(ctx, summary, acts.Cancel, activities.ProviderCall{Reason: reason}); err != nil {
 		p.state.WithdrawError = rootMessage(err)
 	}

@@ -58,10 +58,10 @@ func TestContinueAsNewCarriesEachPendingEventIntact(t *testing.T) {
 			env.SignalWorkflow(signing.SignalEvent, e)
 		}
 	}, time.Second)
-	env.ExecuteWorkflow(SigningProcess, testInput())
+	env.ExecuteWorkflow(SigningProcess, ProcessInput{Input: testInput()})
 	var can *workflow.ContinueAsNewError
 	require.True(t, errors.As(env.GetWorkflowError(), &can), "continues as new: %v", env.GetWorkflowError())
-	var next signing.Input
+	var next ProcessInput
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
 	requireHeldIntact(t, next.Continued.Pending)
 }
@@ -103,12 +103,12 @@ func TestPendingEventsApplyToTheirOwnSignersAfterContinueAsNew(t *testing.T) {
 	env.RegisterWorkflow(SigningProcess)
 	env.RegisterActivity(acts)
 	quietReconcile(env)
-	in := testInput().WithDefaults()
+	in := ProcessInput{Input: testInput().WithDefaults()}
 	st := signing.State{ProcessID: in.ProcessID, Provider: in.Provider, ProviderRef: ref, Status: signing.StatusAwaitingSignatures}
 	for _, sg := range in.Signers {
 		st.Signers = append(st.Signers, signing.SignerState{Signer: sg, Status: signing.SignerPending})
 	}
-	in.Continued = &signing.Continuation{State: st, Runs: 1}
+	in.Continued = &Continuation{State: st, Runs: 1}
 	for i := range 320 {
 		who := "ana@example.com"
 		if i%2 == 1 {
@@ -127,6 +127,7 @@ func TestPendingEventsApplyToTheirOwnSignersAfterContinueAsNew(t *testing.T) {
 		env.CancelWorkflow()
 	}, time.Minute)
 	env.OnActivity(acts.Cancel, mock.Anything, mock.Anything).Return(nil).Once()
+	env.SetContinuedExecutionRunID("previous-run")
 	env.ExecuteWorkflow(SigningProcess, in)
 	require.NoError(t, env.GetWorkflowError())
 }

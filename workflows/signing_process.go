@@ -10,6 +10,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,8 +21,9 @@ import (
 	"github.com/firmaflow/firmaflow/signing"
 )
 
-// Input and Result of SigningProcess (defined in package signing so that
-// clients can use them without importing workflow code).
+// Input (the caller's part of ProcessInput) and Result of SigningProcess,
+// defined in package signing so that clients can use them without
+// importing workflow code.
 type (
 	Input  = signing.Input
 	Result = signing.Result
@@ -46,21 +48,36 @@ const (
 const ErrTypeInvalidInput = "InvalidInput"
 
 // SigningProcess runs one signing process from send to its final state.
-func SigningProcess(ctx workflow.Context, in Input) (Result, error) {
+func SigningProcess(ctx workflow.Context, in ProcessInput) (Result, error) {
+	// Runs recorded before clients were kept from setting the workflow's
+	// own fields trusted them; they replay as they ran.
+	guarded := workflow.GetVersion(ctx, "internal-input", workflow.DefaultVersion, 1) >= 1
+	if guarded {
+		if err := checkInternals(workflow.GetInfo(ctx), in); err != nil {
+			return Result{}, temporal.NewNonRetryableApplicationError("invalid input: "+err.Error(), ErrTypeInvalidInput, err)
+		}
+	}
 	// Runs recorded before the default resend policy and the input bounds
 	// replay with the defaults and checks they started with.
 	var err error
 	if workflow.GetVersion(ctx, "input-defaults", workflow.DefaultVersion, 1) >= 1 {
-		in = in.WithDefaults()
-		err = in.Validate()
+		in.Input = in.Input.WithDefaults()
+		err = in.validate(true)
 	} else {
-		in = legacyDefaults(in)
-		err = in.ValidateWithoutBounds()
+		in.Input = legacyDefaults(in.Input)
+		err = in.validate(false)
+	}
+	if guarded && !in.ArchiveOnly && in.Continued == nil {
+		// The limits came with the guard: runs from before it replay
+		// without, and a continued run goes on with the input its process
+		// was accepted with, even if that was before the limits.
+		err = errors.Join(err, in.Input.ValidateLimits())
 	}
 	if err != nil {
 		return Result{}, temporal.NewNonRetryableApplicationError("invalid input: "+err.Error(), ErrTypeInvalidInput, err)
 	}
 	p := newProcess(ctx, in)
+	p.guardsInternals = guarded
 	if err := p.registerHandlers(ctx); err != nil {
 		return Result{}, err
 	}
@@ -89,17 +106,18 @@ func legacyDefaults(in Input) Input {
 
 // process is the workflow's state and behaviour.
 type process struct {
-	in    signing.Input
+	in    ProcessInput
 	state signing.State
 	seen  map[string]bool
 	order []string // seen keys, oldest first, to bound the set
 
 	// Behaviour added after runs were recorded, each behind GetVersion so
 	// that recorded runs replay as they ran.
-	reconciles   bool // periodic reconciliation with the provider
-	rounds       bool // dedup per lifecycle round; expiry confirmed with the provider
-	withdraws    bool // giving up always withdraws the process at the provider
-	honoursAbort bool // false once an old run chose to ignore Temporal cancellation
+	reconciles      bool // periodic reconciliation with the provider
+	rounds          bool // dedup per lifecycle round; expiry confirmed with the provider
+	withdraws       bool // giving up always withdraws the process at the provider
+	honoursAbort    bool // false once an old run chose to ignore Temporal cancellation
+	guardsInternals bool // internal fields checked; archive-only runs never cancel at the provider
 
 	// reconcileTimer is set while a check of the provider's state is due.
 	reconcileTimer  workflow.Future
@@ -122,7 +140,7 @@ type process struct {
 	cancelDone     bool
 }
 
-func newProcess(ctx workflow.Context, in signing.Input) *process {
+func newProcess(ctx workflow.Context, in ProcessInput) *process {
 	now := workflow.Now(ctx)
 	signers := make([]signing.SignerState, len(in.Signers))
 	for i, s := range in.Signers {
@@ -171,7 +189,7 @@ func (p *process) run(ctx, abort workflow.Context) (Result, error) {
 	} else {
 		p.setStatus(ctx, signing.StatusSending)
 		var sent activities.SendOutput
-		err := workflow.ExecuteActivity(withOptions(ctx, "send documents", sendTimeouts), acts.Send, p.in).Get(ctx, &sent)
+		err := workflow.ExecuteActivity(withOptions(ctx, "send documents", sendTimeouts), acts.Send, p.in.Input).Get(ctx, &sent)
 		if err != nil {
 			p.end(ctx, signing.StatusFailed, "send failed: "+rootMessage(err))
 			return p.result(), fmt.Errorf("send: %w", err)

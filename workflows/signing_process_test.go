@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -106,7 +107,7 @@ func (h *harness) at(d time.Duration, e signing.Event) {
 }
 
 func (h *harness) run(in signing.Input) (signing.Result, error) {
-	h.env.ExecuteWorkflow(SigningProcess, in)
+	h.env.ExecuteWorkflow(SigningProcess, ProcessInput{Input: in})
 	require.True(h.t, h.env.IsWorkflowCompleted())
 	var res signing.Result
 	err := h.env.GetWorkflowError()
@@ -389,7 +390,7 @@ func TestEventsBeforeSendReturnsAreKept(t *testing.T) {
 	env.OnActivity(acts.Send, mock.Anything, mock.Anything).After(time.Minute).Return(activities.SendOutput{ProviderRef: ref}, nil)
 	env.OnActivity(acts.FetchDocuments, mock.Anything, mock.Anything).Return(storedDocs, nil).Once()
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(signing.SignalEvent, completedEvent("c1")) }, time.Second)
-	env.ExecuteWorkflow(SigningProcess, testInput())
+	env.ExecuteWorkflow(SigningProcess, ProcessInput{Input: testInput()})
 	require.NoError(t, env.GetWorkflowError())
 	var res signing.Result
 	require.NoError(t, env.GetWorkflowResult(&res))
@@ -415,7 +416,7 @@ func TestSendFailureFailsWorkflowWithProviderMessage(t *testing.T) {
 	apiErr := &providers.APIError{Provider: "arqsign", Op: "send", StatusCode: 400, Message: "email inválido"}
 	env.OnActivity(acts.Send, mock.Anything, mock.Anything).Return(activities.SendOutput{},
 		temporal.NewNonRetryableApplicationError(apiErr.Error(), activities.ErrTypeProvider, apiErr))
-	env.ExecuteWorkflow(SigningProcess, testInput())
+	env.ExecuteWorkflow(SigningProcess, ProcessInput{Input: testInput()})
 	err := env.GetWorkflowError()
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "email inválido")
@@ -429,7 +430,7 @@ func TestInvalidInputIsRejected(t *testing.T) {
 	env.RegisterWorkflow(SigningProcess)
 	in := testInput()
 	in.Signers = nil
-	env.ExecuteWorkflow(SigningProcess, in)
+	env.ExecuteWorkflow(SigningProcess, ProcessInput{Input: in})
 	require.ErrorContains(t, env.GetWorkflowError(), "at least one signer is required")
 }
 
@@ -484,7 +485,9 @@ func TestArchiveOnlyProcessStoresResultsWithoutSending(t *testing.T) {
 		env.SignalWorkflow(signing.SignalEvent, signing.Event{Key: "a1", Provider: "cellosign", ProviderRef: "REF-OUTSIDE", Type: signing.EventCompleted,
 			Documents: []signing.EventDocument{{Kind: signing.KindSigned, Name: "s.pdf", StoredKey: "webhooks/cellosign/x"}}})
 	}, 0)
-	env.ExecuteWorkflow(SigningProcess, signing.Input{ProcessID: "cellosign-archive-REF-OUTSIDE", Provider: "cellosign", ArchiveOnly: true, ProviderRef: "REF-OUTSIDE"})
+	in := ArchiveInput("cellosign", "REF-OUTSIDE")
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: signing.WorkflowID(in.ProcessID)})
+	env.ExecuteWorkflow(SigningProcess, in)
 	require.NoError(t, env.GetWorkflowError())
 	var res signing.Result
 	require.NoError(t, env.GetWorkflowResult(&res))
@@ -518,11 +521,11 @@ func TestContinueAsNewCarriesStateKeysTimersAndPendingSignals(t *testing.T) {
 	h.at(time.Minute, ev("s1", signing.EventSignerSigned, "ana@example.com"))
 	h.at(2*time.Minute, ev("f1", signing.EventDeliveryFailed, "bruno@example.com"))
 	h.at(2*time.Minute+time.Second, ev("s1", signing.EventSignerSigned, "ana@example.com"))
-	h.env.ExecuteWorkflow(SigningProcess, testInput())
+	h.env.ExecuteWorkflow(SigningProcess, ProcessInput{Input: testInput()})
 	err := h.env.GetWorkflowError()
 	var can *workflow.ContinueAsNewError
 	require.True(t, errors.As(err, &can), "continues as new after %d events: %v", eventsPerRun, err)
-	var next signing.Input
+	var next ProcessInput
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
 	c := next.Continued
 	require.NotNil(t, c)
@@ -542,6 +545,7 @@ func TestContinueAsNewCarriesStateKeysTimersAndPendingSignals(t *testing.T) {
 	env.OnActivity(acts.FetchDocuments, mock.Anything, mock.Anything).Return(storedDocs, nil).Once()
 	quietReconcile(env)
 	env.SetStartTime(h.env.Now())
+	env.SetContinuedExecutionRunID("first-run")
 	next.Continued.Pending = []signing.Event{ev("s1", signing.EventSignerSigned, "ana@example.com")}
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(signing.SignalEvent, completedEvent("c1")) }, time.Hour)
 	env.ExecuteWorkflow(SigningProcess, next)
@@ -582,7 +586,7 @@ func TestReconciliationCompletesWhenTheWebhookIsLost(t *testing.T) {
 	env.OnActivity(acts.FetchDocuments, mock.Anything, mock.Anything).Return(storedDocs, nil).Once()
 	start := env.Now()
 	// No webhook ever arrives.
-	env.ExecuteWorkflow(SigningProcess, testInput())
+	env.ExecuteWorkflow(SigningProcess, ProcessInput{Input: testInput()})
 	require.NoError(t, env.GetWorkflowError())
 	var res signing.Result
 	require.NoError(t, env.GetWorkflowResult(&res))

@@ -85,7 +85,7 @@ func TestInputBoundsAreRefused(t *testing.T) {
 			var s testsuite.WorkflowTestSuite
 			env := s.NewTestWorkflowEnvironment()
 			env.RegisterWorkflow(SigningProcess)
-			env.ExecuteWorkflow(SigningProcess, in)
+			env.ExecuteWorkflow(SigningProcess, ProcessInput{Input: in})
 			require.ErrorContains(t, env.GetWorkflowError(), "invalid input")
 		})
 	}

@@ -252,9 +252,12 @@ func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secr
 		Logger: log,
 	}
 	if cfg.Bridge.APIToken != "" {
+		// The API starts processes only on the providers in reg (the
+		// enabled ones, which the bridge serves too).
 		opts.API = &webhookbridge.API{
 			Client: c, Store: store, TaskQueue: cfg.Temporal.TaskQueue,
 			Namespace: cfg.Temporal.Namespace, UIURL: cfg.Temporal.UIURL, Token: cfg.Bridge.APIToken,
+			MaxUploadBytes: cfg.Bridge.APIMaxUploadBytes,
 		}
 	}
 	return webhookbridge.New(opts)

@@ -6,6 +6,7 @@ package processes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -23,7 +24,8 @@ import (
 // Start starts a SigningProcess. Process ids are idempotency keys: starting
 // an id that exists with the same input returns that process, running or
 // ended (a retry after a lost answer or a Temporal restart); a different
-// input under the same id fails with *ConflictError.
+// input under the same id fails with *ConflictError, an input that breaks
+// the contract's rules with *InvalidInputError.
 //
 // The id reuse policy REJECT_DUPLICATE and conflict policy FAIL make Temporal
 // refuse a second run under the id; other-language clients must set the same
@@ -31,8 +33,8 @@ import (
 // was started anyway from reaching the provider.
 func Start(ctx context.Context, c client.Client, taskQueue string, in signing.Input) (client.WorkflowRun, error) {
 	in = in.WithDefaults()
-	if err := in.Validate(); err != nil {
-		return nil, fmt.Errorf("start process: %w", err)
+	if err := errors.Join(in.Validate(), in.ValidateLimits()); err != nil {
+		return nil, &InvalidInputError{Err: err}
 	}
 	sum := InputSHA256(in)
 	opts := client.StartWorkflowOptions{
@@ -72,7 +74,9 @@ func State(ctx context.Context, c client.Client, processID string) (signing.Stat
 }
 
 // Cancel asks a running process to cancel at the provider and waits for the
-// outcome. A process that already ended rejects the request.
+// outcome. A process that already ended rejects the request: its workflow
+// refuses the update while it still runs, and a closed one fails with
+// *EndedError.
 func Cancel(ctx context.Context, c client.Client, processID, reason string) (signing.State, error) {
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   signing.WorkflowID(processID),
@@ -81,7 +85,7 @@ func Cancel(ctx context.Context, c client.Client, processID, reason string) (sig
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
-		return signing.State{}, fmt.Errorf("cancel process %s: %w", processID, err)
+		return signing.State{}, cancelError(ctx, c, processID, err)
 	}
 	var st signing.State
 	if err := h.Get(ctx, &st); err != nil {
