@@ -15,9 +15,9 @@ import (
 	"os/signal"
 
 	"github.com/firmaflow/firmaflow/config"
+	"github.com/firmaflow/firmaflow/connect"
 	"github.com/firmaflow/firmaflow/docstore"
-	"github.com/firmaflow/firmaflow/internal/app"
-	"github.com/firmaflow/firmaflow/signing"
+		"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/starter/processes"
 )
 
@@ -65,7 +65,7 @@ func run(ctx context.Context, path string, wait, upload bool) error {
 		}
 	}
 	log := cfg.Log.Logger().With("component", "starter")
-	c, err := app.Dial(ctx, cfg, log)
+	c, err := connect.Temporal(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

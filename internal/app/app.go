@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
@@ -25,6 +24,7 @@ import (
 	"github.com/firmaflow/firmaflow/activities"
 	"github.com/firmaflow/firmaflow/callbacks"
 	"github.com/firmaflow/firmaflow/config"
+	"github.com/firmaflow/firmaflow/connect"
 	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
@@ -38,24 +38,9 @@ import (
 	"github.com/firmaflow/firmaflow/workflows"
 )
 
-// Dial connects to Temporal with tracing and slog logging. dialOptions go to
-// the gRPC connection (the load tool counts a client's calls with one).
+// Dial connects to Temporal (connect.Temporal).
 func Dial(ctx context.Context, cfg config.Config, log *slog.Logger, dialOptions ...grpc.DialOption) (client.Client, error) {
-	tracing, err := telemetry.TemporalInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:          cfg.Temporal.Address,
-		Namespace:         cfg.Temporal.Namespace,
-		Logger:            sdklog.NewStructuredLogger(log),
-		Interceptors:      []interceptor.ClientInterceptor{tracing},
-		ConnectionOptions: client.ConnectionOptions{DialOptions: dialOptions},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.Temporal.Address, err)
-	}
-	return c, nil
+	return connect.Temporal(ctx, cfg, log, dialOptions...)
 }
 
 // EnsureSearchAttributes registers firmaflow's Keyword search attributes
