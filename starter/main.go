@@ -17,7 +17,7 @@ import (
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/connect"
 	"github.com/firmaflow/firmaflow/docstore"
-		"github.com/firmaflow/firmaflow/signing"
+	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/starter/processes"
 )
 
