@@ -45,8 +45,9 @@ func TestProcessesCarryOnAfterADevStackRestart(t *testing.T) {
 	opts := devstack.Options{
 		TemporalHostPort: freeAddr(t), BridgeAddr: freeAddr(t), SimulatorAddrs: map[string]string{},
 		StateDir: stateDir, Config: cfg, DefaultScenario: "sign",
-		// Slow enough steps that every process is caught mid-way.
-		SimStepDelay: 1500 * time.Millisecond,
+		// Slow enough steps that every process is caught mid-way, even when
+		// the slowest to get going needs 16 s on a loaded machine.
+		SimStepDelay: 2500 * time.Millisecond,
 		Logger:       slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 	for _, p := range providers {
