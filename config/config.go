@@ -73,6 +73,9 @@ type Bridge struct {
 	// MaxSignedBodyBytes caps bodies that must be read whole before they
 	// can be verified (HMAC-signed webhooks: ArqSIGN).
 	MaxSignedBodyBytes int64 `env:"FIRMAFLOW_BRIDGE_MAX_SIGNED_BODY_BYTES, default=33554432"`
+	// MaxBufferedBytes bounds the signed bodies held in memory at once
+	// before they are verified; a body that does not fit gets 503.
+	MaxBufferedBytes int64 `env:"FIRMAFLOW_BRIDGE_MAX_BUFFERED_BYTES, default=67108864"`
 	// ClaimWindow is how long an event whose signing process is not found
 	// yet is looked after quickly (in an EventInbox workflow) before it is
 	// marked unclaimed for operators.

@@ -225,6 +225,7 @@ func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secr
 		MaxSignedBodyBytes: cfg.Bridge.MaxSignedBodyBytes,
 		Store:              store,
 		MaxBodyBytes:       cfg.Bridge.MaxBodyBytes,
+		MaxBufferedBytes:   cfg.Bridge.MaxBufferedBytes,
 		Ready: func(ctx context.Context) error {
 			_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
 			return err
