@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -48,13 +47,17 @@ type Options struct {
 	Logger *slog.Logger
 	// API, when set, serves the authenticated process API under /api/v1.
 	API *API
+	// Server holds the HTTP server's timeouts, body pace and connection
+	// cap; unset ones take DefaultServerLimits.
+	Server ServerLimits
 }
 
 // Bridge is the webhook bridge.
 type Bridge struct {
-	opts   Options
-	echo   *echo.Echo
-	budget *bodyBudget
+	opts    Options
+	echo    *echo.Echo
+	handler http.Handler
+	budget  *bodyBudget
 }
 
 // New builds the bridge's Echo server.
@@ -77,7 +80,8 @@ func New(opts Options) *Bridge {
 	e.HideBanner, e.HidePort = true, true
 	e.Use(middleware.Recover())
 	e.Use(otelecho.Middleware("firmaflow-bridge"))
-	b := &Bridge{opts: opts, echo: e, budget: newBodyBudget(opts.MaxBufferedBytes)}
+	opts.Server = opts.Server.withDefaults()
+	b := &Bridge{opts: opts, echo: e, handler: paceBodies(e, opts.Server), budget: newBodyBudget(opts.MaxBufferedBytes)}
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", b.ready)
 	e.POST("/webhooks/:provider", b.webhook)
@@ -88,23 +92,9 @@ func New(opts Options) *Bridge {
 	return b
 }
 
-// Handler is the bridge as an http.Handler (for tests and embedding).
-func (b *Bridge) Handler() http.Handler { return b.echo }
-
-// Serve listens on addr until ctx ends, then drains in-flight requests.
-func (b *Bridge) Serve(ctx context.Context, addr string) error {
-	srv := &http.Server{Addr: addr, Handler: b.echo, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
-}
+// Handler is the bridge as an http.Handler (for tests and embedding),
+// bodies paced; serve it with Server and Listener for the other limits.
+func (b *Bridge) Handler() http.Handler { return b.handler }
 
 func (b *Bridge) ready(c echo.Context) error {
 	if b.opts.Ready != nil {
@@ -150,6 +140,11 @@ func (b *Bridge) webhook(c echo.Context) error {
 	events, err := hook.Parse(r.Context(), subpath, r.Header, body, b.opts.Store)
 	var invalid *providers.InvalidPayloadError
 	switch {
+	case err != nil && bodyTooSlow(r):
+		// Whatever the parser made of the cut-off body: a redelivery at a
+		// better pace can pass.
+		log.Warn("webhook refused: body too slow")
+		return b.answer(c, hook, http.StatusRequestTimeout, errBodyTooSlow)
 	case tooLarge(err):
 		log.Warn("webhook refused: body too large", "limit", limit)
 		return b.answer(c, hook, http.StatusRequestEntityTooLarge, errors.New("body too large"))
@@ -212,6 +207,9 @@ func (b *Bridge) readSigned(c echo.Context, signed providers.SignedWebhook, secr
 		log.Warn("webhook refused: buffer budget spent", "budget", b.opts.MaxBufferedBytes)
 		c.Response().Header().Set("Retry-After", "5")
 		return nil, http.StatusServiceUnavailable, err
+	case bodyTooSlow(r):
+		log.Warn("webhook refused: body too slow")
+		return nil, http.StatusRequestTimeout, errBodyTooSlow
 	case err != nil:
 		return nil, http.StatusBadRequest, errors.New("unreadable body")
 	}

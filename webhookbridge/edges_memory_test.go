@@ -13,9 +13,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/firmaflow/firmaflow/providers"
-	"github.com/firmaflow/firmaflow/providers/arqsign"
 )
 
 // A well-formed signature that is not the body's: what an attacker without
@@ -31,7 +28,7 @@ var forgedHMAC = strings.Repeat("ab", 32)
 func TestBadSignatureBodiesStayWithinTheBufferBudget(t *testing.T) {
 	const bodies, size = 40, 8 << 20
 	attack := signedRouteAttack{bodies: bodies, size: size, contentLength: true}
-	res := attack.run(t, signedOnlyBridge(t, Options{}))
+	res := attack.run(t, edgeBridge(t, Options{}))
 	t.Logf("peak heap growth %d MiB; answers %v", res.peakGrowth>>20, res.statuses)
 	require.Less(t, res.peakGrowth, int64(DefaultMaxBufferedBytes+32<<20),
 		"at most the budget (plus slack) of unauthenticated bodies is held at once")
@@ -49,32 +46,12 @@ func TestBadSignatureBodiesStayWithinTheBufferBudget(t *testing.T) {
 func TestBadSignatureChunkedBodiesStayWithinTheBufferBudget(t *testing.T) {
 	const bodies, size = 40, 8 << 20
 	attack := signedRouteAttack{bodies: bodies, size: size}
-	res := attack.run(t, signedOnlyBridge(t, Options{}))
+	res := attack.run(t, edgeBridge(t, Options{}))
 	t.Logf("peak heap growth %d MiB; answers %v", res.peakGrowth>>20, res.statuses)
 	require.Less(t, res.peakGrowth, int64(DefaultMaxBufferedBytes+32<<20))
 	for status := range res.statuses {
 		require.False(t, status >= 200 && status < 300, "nothing forged is accepted")
 	}
-}
-
-// signedOnlyBridge serves the ArqSIGN webhook (HMAC over the body) with a
-// deliverer that must never be reached.
-func signedOnlyBridge(t *testing.T, opts Options) *Bridge {
-	t.Helper()
-	reg := providers.NewRegistry()
-	a, err := arqsign.New(arqsign.Options{BaseURL: "http://provider.test"})
-	require.NoError(t, err)
-	reg.Register(a, a)
-	opts.Providers = reg
-	opts.Secrets = map[string]string{arqsign.Name: "the real secret"}
-	opts.Deliverer = &recordingDeliverer{}
-	if opts.MaxBodyBytes == 0 {
-		opts.MaxBodyBytes = 128 << 20
-	}
-	if opts.MaxSignedBodyBytes == 0 {
-		opts.MaxSignedBodyBytes = 32 << 20
-	}
-	return New(opts)
 }
 
 type signedRouteAttack struct {
