@@ -19,8 +19,9 @@ import (
 const edgeSecret = "the real secret"
 
 // edgeBridge serves the four real providers' webhooks with opts' limits, a
-// mem:// store, and a recording deliverer unless opts has one.
-func edgeBridge(t *testing.T, opts Options) *Bridge {
+// mem:// store, edgeSecret for every provider and a recording deliverer,
+// unless opts has its own secrets or deliverer.
+func edgeBridge(t testing.TB, opts Options) *Bridge {
 	t.Helper()
 	reg := providers.NewRegistry()
 	base := "http://provider.test"
@@ -40,7 +41,9 @@ func edgeBridge(t *testing.T, opts Options) *Bridge {
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	opts.Providers, opts.Store = reg, store
-	opts.Secrets = map[string]string{arqsign.Name: edgeSecret, contractualis.Name: edgeSecret, autosign.Name: edgeSecret, cellosign.Name: edgeSecret}
+	if opts.Secrets == nil {
+		opts.Secrets = map[string]string{arqsign.Name: edgeSecret, contractualis.Name: edgeSecret, autosign.Name: edgeSecret, cellosign.Name: edgeSecret}
+	}
 	if opts.Deliverer == nil {
 		opts.Deliverer = &recordingDeliverer{}
 	}
