@@ -210,7 +210,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	app.SweepStaging(ctx, s.Store, log.With("component", "bridge"))
 	bridge := app.NewBridge(s.Client, cfg, reg, secrets, s.Store, log.With("component", "bridge"))
-	s.serve(bridgeLn, bridge.Handler())
+	s.serveWith(bridge.Listener(bridgeLn), bridge.Server())
 	return s, nil
 }
 
@@ -228,7 +228,12 @@ func listen(what, addr string) (net.Listener, error) {
 }
 
 func (s *Stack) serve(ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.serveWith(ln, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second})
+}
+
+// serveWith serves srv on ln until the stack closes (the bridge brings its
+// own server, with its limits).
+func (s *Stack) serveWith(ln net.Listener, srv *http.Server) {
 	s.servers = append(s.servers, srv)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
