@@ -86,6 +86,17 @@ type Bridge struct {
 	// MaxSignedBodyBytes caps bodies that must be read whole before they
 	// can be verified (HMAC-signed webhooks: ArqSIGN).
 	MaxSignedBodyBytes int64 `env:"FIRMAFLOW_BRIDGE_MAX_SIGNED_BODY_BYTES, default=33554432"`
+	// MaxBufferedBytes bounds the signed bodies held in memory at once
+	// before they are verified; a body that does not fit gets 503.
+	MaxBufferedBytes int64 `env:"FIRMAFLOW_BRIDGE_MAX_BUFFERED_BYTES, default=67108864"`
+	// The server's limits on slow clients (webhookbridge.ServerLimits).
+	ReadHeaderTimeout time.Duration `env:"FIRMAFLOW_BRIDGE_READ_HEADER_TIMEOUT, default=10s"`
+	ReadTimeout       time.Duration `env:"FIRMAFLOW_BRIDGE_READ_TIMEOUT, default=10m"`
+	BodyGrace         time.Duration `env:"FIRMAFLOW_BRIDGE_BODY_GRACE, default=10s"`
+	MinBodyRate       int64         `env:"FIRMAFLOW_BRIDGE_MIN_BODY_RATE, default=262144"`
+	WriteTimeout      time.Duration `env:"FIRMAFLOW_BRIDGE_WRITE_TIMEOUT, default=1m"`
+	IdleTimeout       time.Duration `env:"FIRMAFLOW_BRIDGE_IDLE_TIMEOUT, default=1m"`
+	MaxConns          int           `env:"FIRMAFLOW_BRIDGE_MAX_CONNS, default=256"`
 	// ClaimWindow is how long an event whose signing process is not found
 	// yet is looked after quickly (in an EventInbox workflow) before it is
 	// marked unclaimed for operators.

@@ -159,10 +159,23 @@ func Unsupported(provider, op, detail string) error {
 
 // SignedWebhook is implemented by providers that sign each notification
 // (an HMAC of the body with the shared secret). The bridge then reads the
-// whole body (capped) and calls Verify before Parse; other providers present
-// the shared secret as a token.
+// whole body (capped, within its memory budget) and calls Verify before
+// Parse; other providers present the shared secret as a token, checked
+// before the body is read.
 type SignedWebhook interface {
-	Verify(header http.Header, body []byte, secret string) bool
+	// HasSignature reports whether the headers carry a well-formed
+	// signature at all, so that an unsigned request is refused before its
+	// body is read.
+	HasSignature(header http.Header) bool
+	// Verify checks the signature against the body, read to its end.
+	Verify(header http.Header, body io.Reader, secret string) bool
+}
+
+// BodyCappedWebhook is implemented by providers whose notifications carry
+// ids and links but never files: the bridge caps their bodies at
+// MaxWebhookBodyBytes instead of its general cap.
+type BodyCappedWebhook interface {
+	MaxWebhookBodyBytes() int64
 }
 
 // InvalidPayloadError is a webhook the provider should not send again as is.

@@ -10,14 +10,12 @@
 package webhookbridge
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -34,21 +32,33 @@ type Options struct {
 	Secrets   map[string]string
 	Deliverer Deliverer
 	// Store receives documents that providers push inline (documents.go).
-	Store        *docstore.Store
+	Store *docstore.Store
+	// MaxBodyBytes caps every webhook body; providers whose notifications
+	// carry no files cap theirs lower (providers.BodyCappedWebhook).
 	MaxBodyBytes int64
 	// MaxSignedBodyBytes caps bodies read whole for signature checks.
 	MaxSignedBodyBytes int64
+	// MaxBufferedBytes bounds the bytes of signed bodies held in memory at
+	// once before they are verified (default DefaultMaxBufferedBytes, and
+	// never less than one signed body). A body that does not fit is
+	// refused with 503 and Retry-After.
+	MaxBufferedBytes int64
 	// Ready reports whether the bridge can deliver (Temporal reachable).
 	Ready  func(context.Context) error
 	Logger *slog.Logger
 	// API, when set, serves the authenticated process API under /api/v1.
 	API *API
+	// Server holds the HTTP server's timeouts, body pace and connection
+	// cap; unset ones take DefaultServerLimits.
+	Server ServerLimits
 }
 
 // Bridge is the webhook bridge.
 type Bridge struct {
-	opts Options
-	echo *echo.Echo
+	opts    Options
+	echo    *echo.Echo
+	handler http.Handler
+	budget  *bodyBudget
 }
 
 // New builds the bridge's Echo server.
@@ -59,11 +69,20 @@ func New(opts Options) *Bridge {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 32 << 20
 	}
+	if opts.MaxSignedBodyBytes <= 0 || opts.MaxSignedBodyBytes > opts.MaxBodyBytes {
+		opts.MaxSignedBodyBytes = opts.MaxBodyBytes
+	}
+	if opts.MaxBufferedBytes <= 0 {
+		opts.MaxBufferedBytes = DefaultMaxBufferedBytes
+	}
+	// A signed body at its cap must fit, or it could never be accepted.
+	opts.MaxBufferedBytes = max(opts.MaxBufferedBytes, opts.MaxSignedBodyBytes+bufferChunk)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Use(middleware.Recover())
 	e.Use(otelecho.Middleware("firmaflow-bridge"))
-	b := &Bridge{opts: opts, echo: e}
+	opts.Server = opts.Server.withDefaults()
+	b := &Bridge{opts: opts, echo: e, handler: paceBodies(e, opts.Server), budget: newBodyBudget(opts.MaxBufferedBytes)}
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", b.ready)
 	e.POST("/webhooks/:provider", b.webhook)
@@ -74,23 +93,9 @@ func New(opts Options) *Bridge {
 	return b
 }
 
-// Handler is the bridge as an http.Handler (for tests and embedding).
-func (b *Bridge) Handler() http.Handler { return b.echo }
-
-// Serve listens on addr until ctx ends, then drains in-flight requests.
-func (b *Bridge) Serve(ctx context.Context, addr string) error {
-	srv := &http.Server{Addr: addr, Handler: b.echo, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
-}
+// Handler is the bridge as an http.Handler (for tests and embedding),
+// bodies paced; serve it with Server and Listener for the other limits.
+func (b *Bridge) Handler() http.Handler { return b.handler }
 
 func (b *Bridge) ready(c echo.Context) error {
 	if b.opts.Ready != nil {
@@ -109,29 +114,28 @@ func (b *Bridge) webhook(c echo.Context) error {
 	}
 	r := c.Request()
 	log := b.opts.Logger.With("provider", name, "remote", c.RealIP())
-	var body io.Reader = http.MaxBytesReader(c.Response(), r.Body, b.opts.MaxBodyBytes)
 	secret := b.opts.Secrets[name]
+	limit := b.bodyLimit(hook)
+	var body io.Reader
 	if signed, ok := hook.(providers.SignedWebhook); ok {
-		limit := b.opts.MaxSignedBodyBytes
-		if limit <= 0 || limit > b.opts.MaxBodyBytes {
-			limit = b.opts.MaxBodyBytes
-		}
-		raw, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, limit))
-		if tooLarge(err) {
-			log.Warn("webhook refused: body too large", "limit", b.opts.MaxBodyBytes)
-			return b.answer(c, hook, http.StatusRequestEntityTooLarge, errors.New("body too large"))
-		}
+		buffered, status, err := b.readSigned(c, signed, secret, limit, log)
 		if err != nil {
-			return b.answer(c, hook, http.StatusBadRequest, errors.New("unreadable body"))
+			return b.answer(c, hook, status, err)
 		}
-		if secret == "" || !signed.Verify(r.Header, raw, secret) {
-			log.Warn("webhook refused: bad or missing signature")
+		defer buffered.Release()
+		body = buffered.Reader()
+	} else {
+		// The token is in the headers or URL: refused before a byte of the
+		// body is read.
+		if !secretMatches(secret, presentedToken(r)) {
+			log.Warn("webhook refused: bad or missing secret")
 			return b.answer(c, hook, http.StatusUnauthorized, errors.New("unauthenticated"))
 		}
-		body = bytes.NewReader(raw)
-	} else if !secretMatches(secret, presentedToken(r)) {
-		log.Warn("webhook refused: bad or missing secret")
-		return b.answer(c, hook, http.StatusUnauthorized, errors.New("unauthenticated"))
+		if r.ContentLength > limit {
+			log.Warn("webhook refused: body too large", "limit", limit)
+			return b.answer(c, hook, http.StatusRequestEntityTooLarge, errBodyTooLarge)
+		}
+		body = http.MaxBytesReader(c.Response(), r.Body, limit)
 	}
 	subpath := strings.Trim(c.Param("*"), "/")
 	var stage *docstore.Staging
@@ -147,8 +151,13 @@ func (b *Bridge) webhook(c echo.Context) error {
 	}
 	var invalid *providers.InvalidPayloadError
 	switch {
+	case err != nil && bodyTooSlow(r):
+		// Whatever the parser made of the cut-off body: a redelivery at a
+		// better pace can pass.
+		log.Warn("webhook refused: body too slow")
+		return b.answer(c, hook, http.StatusRequestTimeout, errBodyTooSlow)
 	case tooLarge(err):
-		log.Warn("webhook refused: body too large", "limit", b.opts.MaxBodyBytes)
+		log.Warn("webhook refused: body too large", "limit", limit)
 		return b.answer(c, hook, http.StatusRequestEntityTooLarge, errors.New("body too large"))
 	case errors.As(err, &invalid):
 		log.Warn("webhook refused: invalid payload", "reason", invalid.Reason)
@@ -199,6 +208,53 @@ func (b *Bridge) webhook(c echo.Context) error {
 		}
 	}
 	return b.answer(c, hook, http.StatusOK, nil)
+}
+
+// readSigned buffers a signed body within the bridge's budget and verifies
+// it. An unsigned request is refused before its body is read; a body over
+// the route's cap or over what the budget has left is refused without
+// being read whole. On error it returns the status to answer.
+func (b *Bridge) readSigned(c echo.Context, signed providers.SignedWebhook, secret string, limit int64, log *slog.Logger) (*bufferedBody, int, error) {
+	r := c.Request()
+	if secret == "" || !signed.HasSignature(r.Header) {
+		log.Warn("webhook refused: bad or missing signature")
+		return nil, http.StatusUnauthorized, errors.New("unauthenticated")
+	}
+	buffered, err := b.budget.read(r.Body, r.ContentLength, limit)
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		log.Warn("webhook refused: body too large", "limit", limit)
+		return nil, http.StatusRequestEntityTooLarge, err
+	case errors.Is(err, errOverBudget):
+		log.Warn("webhook refused: buffer budget spent", "budget", b.opts.MaxBufferedBytes)
+		c.Response().Header().Set("Retry-After", "5")
+		return nil, http.StatusServiceUnavailable, err
+	case bodyTooSlow(r):
+		log.Warn("webhook refused: body too slow")
+		return nil, http.StatusRequestTimeout, errBodyTooSlow
+	case err != nil:
+		return nil, http.StatusBadRequest, errors.New("unreadable body")
+	}
+	if !signed.Verify(r.Header, buffered.Reader(), secret) {
+		buffered.Release()
+		log.Warn("webhook refused: bad or missing signature")
+		return nil, http.StatusUnauthorized, errors.New("unauthenticated")
+	}
+	return buffered, 0, nil
+}
+
+// bodyLimit is the largest body the hook's route takes: the general cap,
+// lowered for signed bodies (read whole) and for providers that state a
+// smaller one.
+func (b *Bridge) bodyLimit(hook providers.Webhook) int64 {
+	limit := b.opts.MaxBodyBytes
+	if _, ok := hook.(providers.SignedWebhook); ok {
+		limit = min(limit, b.opts.MaxSignedBodyBytes)
+	}
+	if capped, ok := hook.(providers.BodyCappedWebhook); ok && capped.MaxWebhookBodyBytes() > 0 {
+		limit = min(limit, capped.MaxWebhookBodyBytes())
+	}
+	return limit
 }
 
 func tooLarge(err error) bool {

@@ -230,6 +230,12 @@ func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secr
 		MaxSignedBodyBytes: cfg.Bridge.MaxSignedBodyBytes,
 		Store:              store,
 		MaxBodyBytes:       cfg.Bridge.MaxBodyBytes,
+		MaxBufferedBytes:   cfg.Bridge.MaxBufferedBytes,
+		Server: webhookbridge.ServerLimits{
+			ReadHeaderTimeout: cfg.Bridge.ReadHeaderTimeout, ReadTimeout: cfg.Bridge.ReadTimeout,
+			BodyGrace: cfg.Bridge.BodyGrace, MinBodyRate: cfg.Bridge.MinBodyRate,
+			WriteTimeout: cfg.Bridge.WriteTimeout, IdleTimeout: cfg.Bridge.IdleTimeout, MaxConns: cfg.Bridge.MaxConns,
+		},
 		Ready: func(ctx context.Context) error {
 			_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
 			return err

@@ -228,11 +228,12 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.closers = append(s.closers, bridgeClient.Close)
-	var handler http.Handler = app.NewBridge(bridgeClient, cfg, reg, secrets, s.Store, log.With("component", "bridge")).Handler()
+	bridge := app.NewBridge(bridgeClient, cfg, reg, secrets, s.Store, log.With("component", "bridge"))
+	server := bridge.Server()
 	if opts.BridgeMiddleware != nil {
-		handler = opts.BridgeMiddleware(handler)
+		server.Handler = opts.BridgeMiddleware(server.Handler)
 	}
-	s.serve(bridgeLn, handler)
+	s.serveWith(bridge.Listener(bridgeLn), server)
 	return s, nil
 }
 
@@ -250,7 +251,12 @@ func listen(what, addr string) (net.Listener, error) {
 }
 
 func (s *Stack) serve(ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.serveWith(ln, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second})
+}
+
+// serveWith serves srv on ln until the stack closes (the bridge brings its
+// own server, with its limits).
+func (s *Stack) serveWith(ln net.Listener, srv *http.Server) {
 	s.servers = append(s.servers, srv)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -88,7 +88,7 @@ func (e *env) parseAll(t *testing.T, store providers.Store) []signing.Event {
 	defer e.hooks.mu.Unlock()
 	var out []signing.Event
 	for i, b := range e.hooks.bodies {
-		require.True(t, e.client.Verify(e.hooks.heads[i], b, secret), "simulator signs its webhooks")
+		require.True(t, e.client.Verify(e.hooks.heads[i], bytes.NewReader(b), secret), "simulator signs its webhooks")
 		evs, err := e.client.Parse(context.Background(), "", e.hooks.heads[i], bytes.NewReader(b), store)
 		require.NoError(t, err, string(b))
 		out = append(out, evs...)
@@ -288,14 +288,23 @@ func TestVerifyHMAC(t *testing.T) {
 	body := []byte(`{"idProcesso":"x","idEvento":1}`)
 	h := http.Header{}
 	h.Set("HMAC", arqsign.Sign(body, secret))
-	require.True(t, c.Verify(h, body, secret))
+	verify := func(h http.Header, body []byte, secret string) bool {
+		return c.Verify(h, bytes.NewReader(body), secret)
+	}
+	require.True(t, c.HasSignature(h))
+	require.True(t, verify(h, body, secret))
 	raw, _ := hex.DecodeString(arqsign.Sign(body, secret))
 	h.Set("HMAC", base64.StdEncoding.EncodeToString(raw))
-	require.True(t, c.Verify(h, body, secret), "Base64 encoding is accepted too")
-	require.False(t, c.Verify(h, append(body, ' '), secret), "a changed body fails")
-	require.False(t, c.Verify(h, body, "other"), "another secret fails")
-	require.False(t, c.Verify(http.Header{}, body, secret), "no header fails")
-	require.False(t, c.Verify(h, body, ""), "no configured secret fails")
+	require.True(t, c.HasSignature(h))
+	require.True(t, verify(h, body, secret), "Base64 encoding is accepted too")
+	require.False(t, verify(h, append(body, ' '), secret), "a changed body fails")
+	require.False(t, verify(h, body, "other"), "another secret fails")
+	require.False(t, verify(http.Header{}, body, secret), "no header fails")
+	require.False(t, verify(h, body, ""), "no configured secret fails")
+	for _, bad := range []string{"", "abc", arqsign.Sign(body, secret)[:62], base64.StdEncoding.EncodeToString(raw[:31])} {
+		h.Set("HMAC", bad)
+		require.False(t, c.HasSignature(h), "%q is no SHA-256 HMAC", bad)
+	}
 }
 
 func TestInvalidPayloads(t *testing.T) {

@@ -31,23 +31,36 @@ func Sign(body []byte, secret string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// HasSignature reports whether the HMAC header holds a SHA-256 sized value,
+// hex or Base64 encoded: anything else cannot verify, whatever the body.
+func (c *Client) HasSignature(header http.Header) bool {
+	return presentedHMAC(header) != nil
+}
+
 // Verify checks the HMAC header: the SHA-256 HMAC of the body with the
 // webhook's secret, hex or Base64 encoded, compared in constant time.
-func (c *Client) Verify(header http.Header, body []byte, secret string) bool {
-	got := strings.TrimSpace(header.Get(headerHMAC))
-	if got == "" || secret == "" {
+func (c *Client) Verify(header http.Header, body io.Reader, secret string) bool {
+	got := presentedHMAC(header)
+	if got == nil || secret == "" {
 		return false
 	}
 	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	want := m.Sum(nil)
-	if b, err := hex.DecodeString(got); err == nil && len(b) == len(want) {
-		return hmac.Equal(b, want)
+	if _, err := io.Copy(m, body); err != nil {
+		return false
 	}
-	if b, err := base64.StdEncoding.DecodeString(got); err == nil {
-		return hmac.Equal(b, want)
+	return hmac.Equal(got, m.Sum(nil))
+}
+
+// presentedHMAC decodes the HMAC header, nil unless it is 32 bytes.
+func presentedHMAC(header http.Header) []byte {
+	got := strings.TrimSpace(header.Get(headerHMAC))
+	if b, err := hex.DecodeString(got); err == nil && len(b) == sha256.Size {
+		return b
 	}
-	return false
+	if b, err := base64.StdEncoding.DecodeString(got); err == nil && len(b) == sha256.Size {
+		return b
+	}
+	return nil
 }
 
 // Parse reads a monitoring or completion webhook (the subpath, e.g.

@@ -76,6 +76,15 @@ func (c *Client) Parse(_ context.Context, _ string, _ http.Header, body io.Reade
 	return []signing.Event{ev}, nil
 }
 
+// maxWebhookBytes caps a notification's body. Autosign's notifications
+// carry ids, names and links, never files: the largest sample is under
+// 1 KiB, and an event's fields are bounded to 64 KiB in all.
+const maxWebhookBytes = 1 << 20
+
+// MaxWebhookBodyBytes lets the bridge refuse a larger body (413) before
+// reading it.
+func (c *Client) MaxWebhookBodyBytes() int64 { return maxWebhookBytes }
+
 // Acknowledge answers 200 with a small JSON body once delivered.
 func (c *Client) Acknowledge(w http.ResponseWriter, err error) {
 	providers.AcknowledgeJSON(w, err, `{"received":true}`)

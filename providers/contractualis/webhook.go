@@ -113,6 +113,15 @@ func isHTTPURL(s string) bool {
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
+// maxWebhookBytes caps a notification's body. Contractualis's notifications
+// carry ids, names and links, never files: the largest sample is under
+// 1 KiB, and an event's fields are bounded to 64 KiB in all.
+const maxWebhookBytes = 1 << 20
+
+// MaxWebhookBodyBytes lets the bridge refuse a larger body (413) before
+// reading it.
+func (c *Client) MaxWebhookBodyBytes() int64 { return maxWebhookBytes }
+
 // Acknowledge answers 200, as the document asks, when delivered.
 func (c *Client) Acknowledge(w http.ResponseWriter, err error) {
 	providers.AcknowledgeJSON(w, err, `{"status":"ok"}`)
