@@ -11,11 +11,13 @@ import (
 
 	"github.com/firmaflow/firmaflow/internal/devstack"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
+	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/cellosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
+	"github.com/firmaflow/firmaflow/simulators/autosignsim"
 	"github.com/firmaflow/firmaflow/simulators/cellosignsim"
 	"github.com/firmaflow/firmaflow/simulators/contractualissim"
 	"github.com/firmaflow/firmaflow/starter/processes"
@@ -105,4 +107,18 @@ func startArchiveOnly(t *testing.T, provider, ref string) (signing.Input, client
 	}, signing.WorkflowType, in)
 	require.NoError(t, err)
 	return in.Input, run
+}
+
+// Autosign's per-transaction notification endpoint carries the process id:
+// its webhooks are signalled to the process directly, with no lookup.
+func TestAutosignWebhooksAreAddressedDirectly(t *testing.T) {
+	before := stack.BridgeCalls.Snapshot()
+	in, wait := startOn(t, autosign.Name, autosignsim.ScenarioSign, fastPolicy)
+	res := wait()
+	require.Equal(t, signing.StatusCompleted, res.Status)
+	requireTruth(t, in, res)
+	after := stack.BridgeCalls.Snapshot()
+	require.Greater(t, after["SignalWorkflowExecution"], before["SignalWorkflowExecution"])
+	require.Equal(t, before["DescribeWorkflowExecution"], after["DescribeWorkflowExecution"], "no owner lookup")
+	require.Equal(t, before["SignalWithStartWorkflowExecution"], after["SignalWithStartWorkflowExecution"], "nothing held")
 }

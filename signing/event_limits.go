@@ -67,6 +67,7 @@ func (e Event) Validate() error {
 		{"key", e.Key, MaxEventKeyBytes},
 		{"provider", e.Provider, MaxEventProviderBytes},
 		{"provider_ref", e.ProviderRef, MaxEventProviderRefBytes},
+		{"process_id", e.ProcessID, MaxEventProviderRefBytes},
 		{"type", string(e.Type), MaxEventProviderBytes},
 		{"reason", e.Reason, MaxEventReasonBytes},
 	}

@@ -37,8 +37,8 @@ type Options struct {
 	// worker sees it (the document store); without it the rotated token
 	// lives in this process only.
 	Credentials providers.CredentialStore
-	// WebhookURL is the notification_endpoint set on every transaction:
-	// the bridge's /webhooks/autosign with ?token=<secret>.
+	// WebhookURL is the bridge's /webhooks/autosign with ?token=<secret>;
+	// each transaction's notification_endpoint adds /process/<process id>.
 	WebhookURL string
 	// SenderName and SenderEmail are the transaction's sender recipient.
 	SenderName, SenderEmail string

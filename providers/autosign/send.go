@@ -68,7 +68,7 @@ func (c *Client) Send(ctx context.Context, req providers.SendRequest) (providers
 	if p.TxID == "" {
 		var created IDResponse
 		if err := c.call(ctx, http.MethodPost, "create transaction", pathTransaction,
-			CreateTransaction{Name: in.Title, NotificationEndpoint: c.opts.WebhookURL}, &created); err != nil {
+			CreateTransaction{Name: in.Title, NotificationEndpoint: notificationEndpoint(c.opts.WebhookURL, in.ProcessID)}, &created); err != nil {
 			return providers.SendResult{}, err
 		}
 		p = sendProgress{TxID: created.ID}

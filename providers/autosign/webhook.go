@@ -17,7 +17,7 @@ import (
 // Parse reads one event. Autosign's own sample of transaction_completed
 // carries a trailing comma, which is tolerated on purpose; any other
 // malformation, an unknown type, or a missing id is an *InvalidPayloadError.
-func (c *Client) Parse(_ context.Context, _ string, _ http.Header, body io.Reader, _ providers.Store) ([]signing.Event, error) {
+func (c *Client) Parse(_ context.Context, subpath string, _ http.Header, body io.Reader, _ providers.Store) ([]signing.Event, error) {
 	raw, err := providers.ReadBody(Name, body)
 	if err != nil {
 		return nil, err
@@ -31,7 +31,8 @@ func (c *Client) Parse(_ context.Context, _ string, _ http.Header, body io.Reade
 	}
 	created, _ := time.Parse(time.RFC3339Nano, w.Created)
 	// The envelope's id names the event: Autosign repeats it when it redelivers.
-	ev := signing.Event{Key: Name + ":" + w.ID, Provider: Name, ProviderRef: w.Data.ID, OccurredAt: created.UTC()}
+	ev := signing.Event{Key: Name + ":" + w.ID, Provider: Name, ProviderRef: w.Data.ID, OccurredAt: created.UTC(),
+		ProcessID: processIDFromSubpath(subpath)}
 	person := func(p *Person) *signing.SignerRef {
 		if p == nil {
 			return nil
