@@ -73,7 +73,7 @@ type bareRouter struct {
 }
 
 func (b *bareRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	name, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/webhooks/"), "/")
+	name, subpath, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/webhooks/"), "/")
 	hook, ok := b.providers.Webhook(name)
 	if r.Method != http.MethodPost || !ok {
 		http.NotFound(w, r)
@@ -87,7 +87,7 @@ func (b *bareRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthenticated", http.StatusUnauthorized)
 		return
 	}
-	events, err := hook.Parse(r.Context(), "", r.Header, http.MaxBytesReader(w, r.Body, 1<<20), nil)
+	events, err := hook.Parse(r.Context(), strings.Trim(subpath, "/"), r.Header, http.MaxBytesReader(w, r.Body, 1<<20), nil)
 	var invalid *providers.InvalidPayloadError
 	if errors.As(err, &invalid) {
 		http.Error(w, "invalid payload", http.StatusBadRequest)

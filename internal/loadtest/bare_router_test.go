@@ -40,12 +40,12 @@ func TestBareRouterSignalsTheRoutedWorkflowOnce(t *testing.T) {
 	router := &bareRouter{providers: reg, secrets: secrets, client: c, routes: routes, log: quiet}
 	w, err := newWebhookWriter(autosign.Name, secrets[autosign.Name], "run1", reg)
 	require.NoError(t, err)
-	want, err := w.event(context.Background(), "tx1", 0)
+	want, err := w.event(context.Background(), "p1", "tx1", 0)
 	require.NoError(t, err)
 	c.On("SignalWorkflow", mock.Anything, "wf-1", "", signing.SignalEvent, want).Return(nil).Once()
 
 	post := func(secret string) int {
-		req, err := w.request("tx1", 0)
+		req, err := w.request("p1", "tx1", 0)
 		require.NoError(t, err)
 		r := httptest.NewRequest(http.MethodPost, req.path, bytes.NewReader(req.body))
 		r.Header = req.header.Clone()

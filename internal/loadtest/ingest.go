@@ -101,15 +101,15 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 	for i := range k {
 		p := i % len(ids)
 		wf := signing.WorkflowID(ids[p])
-		if hooks[i], err = writer.request(refs[p], i); err != nil {
+		if hooks[i], err = writer.request(ids[p], refs[p], i); err != nil {
 			return res, err
 		}
-		ev, err := writer.event(ctx, refs[p], i)
+		ev, err := writer.event(ctx, ids[p], refs[p], i)
 		if err != nil {
 			return res, err
 		}
 		bridgeKeys[wf] = append(bridgeKeys[wf], ev.Key)
-		if raw[i], err = writer.event(ctx, refs[p], k+i); err != nil {
+		if raw[i], err = writer.event(ctx, ids[p], refs[p], k+i); err != nil {
 			return res, err
 		}
 		rawKeys[wf] = append(rawKeys[wf], raw[i].Key)
@@ -128,10 +128,10 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 	warm := make([]webhookRequest, opts.Concurrency)
 	warmRaw := make([]signing.Event, opts.Concurrency)
 	for j := range warm {
-		if warm[j], err = writer.request(refs[j%len(refs)], 2*k+j); err != nil {
+		if warm[j], err = writer.request(ids[j%len(ids)], refs[j%len(refs)], 2*k+j); err != nil {
 			return res, err
 		}
-		if warmRaw[j], err = writer.event(ctx, refs[j%len(refs)], 2*k+len(warm)+j); err != nil {
+		if warmRaw[j], err = writer.event(ctx, ids[j%len(ids)], refs[j%len(refs)], 2*k+len(warm)+j); err != nil {
 			return res, err
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/firmaflow/firmaflow/providers"
@@ -56,8 +58,8 @@ func newWebhookWriter(provider, secret, run string, reg *providers.Registry) (*w
 	return &webhookWriter{provider: provider, secret: secret, run: run, parser: parser, base: time.Now().UTC().Truncate(time.Second)}, nil
 }
 
-// request is webhook number n for the provider process ref.
-func (w *webhookWriter) request(ref string, n int) (webhookRequest, error) {
+// request is webhook number n for the provider process ref of process id.
+func (w *webhookWriter) request(id, ref string, n int) (webhookRequest, error) {
 	at := w.base.Add(time.Duration(n) * time.Second)
 	header := http.Header{"Content-Type": []string{"application/json"}}
 	switch w.provider {
@@ -70,7 +72,9 @@ func (w *webhookWriter) request(ref string, n int) (webhookRequest, error) {
 			return webhookRequest{}, fmt.Errorf("loadtest: autosign webhook: %w", err)
 		}
 		header.Set(webhookbridge.TokenHeader, w.secret)
-		return webhookRequest{path: "/webhooks/" + autosign.Name, header: header, body: body}, nil
+		// Posted where Autosign posts it: the transaction's own
+		// notification endpoint, which names the process.
+		return webhookRequest{path: "/webhooks/" + autosign.Name + "/process/" + url.PathEscape(id), header: header, body: body}, nil
 	default: // arqsign
 		// Trigger 7, "Processo reenviado": informational; a new resend
 		// date makes it a new event.
@@ -89,12 +93,13 @@ func (w *webhookWriter) request(ref string, n int) (webhookRequest, error) {
 }
 
 // event is the neutral event the bridge makes of webhook number n for ref.
-func (w *webhookWriter) event(ctx context.Context, ref string, n int) (signing.Event, error) {
-	req, err := w.request(ref, n)
+func (w *webhookWriter) event(ctx context.Context, id, ref string, n int) (signing.Event, error) {
+	req, err := w.request(id, ref, n)
 	if err != nil {
 		return signing.Event{}, err
 	}
-	events, err := w.parser.Parse(ctx, "", req.header, bytes.NewReader(req.body), nil)
+	subpath := strings.TrimPrefix(strings.TrimPrefix(req.path, "/webhooks/"+w.provider), "/")
+	events, err := w.parser.Parse(ctx, subpath, req.header, bytes.NewReader(req.body), nil)
 	if err != nil {
 		return signing.Event{}, fmt.Errorf("loadtest: parse own %s webhook: %w", w.provider, err)
 	}

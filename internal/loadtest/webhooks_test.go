@@ -59,7 +59,7 @@ func TestWrittenWebhooksPassTheBridgeAsTheRawEvents(t *testing.T) {
 			require.NoError(t, err)
 			keys := map[string]bool{}
 			for n := range 3 {
-				req, err := w.request("ref-42", n)
+				req, err := w.request("proc-42", "ref-42", n)
 				require.NoError(t, err)
 				httpReq := httptest.NewRequest(http.MethodPost, req.path, bytes.NewReader(req.body))
 				httpReq.Header = req.header.Clone()
@@ -67,7 +67,7 @@ func TestWrittenWebhooksPassTheBridgeAsTheRawEvents(t *testing.T) {
 				bridge.Handler().ServeHTTP(resp, httpReq)
 				require.Equal(t, http.StatusOK, resp.Code, resp.Body.String())
 
-				want, err := w.event(context.Background(), "ref-42", n)
+				want, err := w.event(context.Background(), "proc-42", "ref-42", n)
 				require.NoError(t, err)
 				got := rec.events[len(rec.events)-1]
 				require.Equal(t, want, got, "the raw phase signals what the bridge makes of the same webhook")
@@ -79,7 +79,7 @@ func TestWrittenWebhooksPassTheBridgeAsTheRawEvents(t *testing.T) {
 
 			forged, err := newWebhookWriter(provider, "not-the-secret", "run1", reg)
 			require.NoError(t, err)
-			req, err := forged.request("ref-42", 7)
+			req, err := forged.request("proc-42", "ref-42", 7)
 			require.NoError(t, err)
 			httpReq := httptest.NewRequest(http.MethodPost, req.path, bytes.NewReader(req.body))
 			httpReq.Header = req.header.Clone()
