@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,8 @@ import (
 
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/devstack"
+	"github.com/firmaflow/firmaflow/internal/fakeprovider"
+	"github.com/firmaflow/firmaflow/internal/modules"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
@@ -59,6 +62,7 @@ func run(m *testing.M) int {
 	}
 	stack, err = devstack.Start(ctx, devstack.Options{
 		Config: cfg, DefaultScenario: arqsignsim.ScenarioSign, SimStepDelay: time.Millisecond,
+		Modules: append(slices.Clone(modules.All), fakeprovider.Module), // a fifth provider: one module, one line
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
