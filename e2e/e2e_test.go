@@ -63,7 +63,7 @@ func run(m *testing.M) int {
 	stack, err = devstack.Start(ctx, devstack.Options{
 		Config: cfg, DefaultScenario: arqsignsim.ScenarioSign, SimStepDelay: time.Millisecond,
 		Modules: append(slices.Clone(modules.All), fakeprovider.Module), // a fifth provider: one module, one line
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+		Logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: dev stack:", err)
