@@ -1,7 +1,9 @@
 // Package config reads firmaflow's settings from the environment with
 // go-envconfig. Every setting has a documented default (see the README's
-// settings table, which a test keeps in step with this file), so a newcomer
-// can run the dev stack with no configuration at all.
+// settings table, which internal/modules's test keeps in step with this file
+// and the providers' sections), so a newcomer can run the dev stack with no
+// configuration at all. Providers' sections are declared by their modules
+// (Section); this package names no provider.
 package config
 
 import (
