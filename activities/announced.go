@@ -30,7 +30,7 @@ const announceSlack = 5 * time.Second
 
 // findAnnounced looks for the provider process that an earlier attempt of
 // this send opened when its answer was lost, at a provider with neither an
-// idempotency key nor a listing (providers.Describer: ArqSIGN). Such a
+// idempotency key nor a listing (providers.Describer). Such a
 // process announces itself: its first webhook ("process sent") reaches the
 // bridge, which finds no owner and holds it on the provider process's route
 // (tagged with the reference). An unowned route started since the first
@@ -39,7 +39,7 @@ const announceSlack = 5 * time.Second
 // to this process. This send-retry heuristic is the one place the worker
 // reads visibility; no event is ever routed by it. "" when there is none:
 // the attempt never reached the provider, or its announcement is not
-// configured (ArqSIGN's trigger 1), and the caller sends again.
+// configured at the provider, and the caller sends again.
 func (a *Activities) findAnnounced(ctx context.Context, d providers.Describer, in signing.Input, since time.Time) (string, error) {
 	if a.Temporal == nil {
 		return "", nil

@@ -1,7 +1,9 @@
 // Package config reads firmaflow's settings from the environment with
 // go-envconfig. Every setting has a documented default (see the README's
-// settings table, which a test keeps in step with this file), so a newcomer
-// can run the dev stack with no configuration at all.
+// settings table, which internal/modules's test keeps in step with this file
+// and the providers' sections), so a newcomer can run the dev stack with no
+// configuration at all. Providers' sections are declared by their modules
+// (Section); this package names no provider.
 package config
 
 import (
@@ -17,18 +19,17 @@ import (
 
 // Config is the whole configuration of every firmaflow process.
 type Config struct {
-	Temporal      Temporal
-	Store         Store
-	Downloads     Downloads
-	Callbacks     Callbacks
-	Secrets       Secrets
-	Bridge        Bridge
-	ArqSIGN       ArqSIGN
-	Contractualis Contractualis
-	Autosign      Autosign
-	CelloSign     CelloSign
-	Telemetry     Telemetry
-	Log           Log
+	Temporal  Temporal
+	Store     Store
+	Downloads Downloads
+	Callbacks Callbacks
+	Secrets   Secrets
+	Bridge    Bridge
+	Telemetry Telemetry
+	Log       Log
+	// Providers are the providers' sections by provider name, each
+	// declared by the provider's module and filled by LoadProviders.
+	Providers map[string]Section
 }
 
 // Temporal is where workflows run.
@@ -84,7 +85,7 @@ type Bridge struct {
 	// MaxBodyBytes caps a webhook body; larger bodies get 413.
 	MaxBodyBytes int64 `env:"FIRMAFLOW_BRIDGE_MAX_BODY_BYTES, default=134217728"`
 	// MaxSignedBodyBytes caps bodies that must be read whole before they
-	// can be verified (HMAC-signed webhooks: ArqSIGN).
+	// can be verified (HMAC-signed webhooks).
 	MaxSignedBodyBytes int64 `env:"FIRMAFLOW_BRIDGE_MAX_SIGNED_BODY_BYTES, default=33554432"`
 	// MaxBufferedBytes bounds the signed bodies held in memory at once
 	// before they are verified; a body that does not fit gets 503.
@@ -105,74 +106,6 @@ type Bridge struct {
 	APIToken string `env:"FIRMAFLOW_API_TOKEN"`
 	// APIMaxUploadBytes caps one document uploaded through the API; larger gets 413.
 	APIMaxUploadBytes int64 `env:"FIRMAFLOW_API_MAX_UPLOAD_BYTES, default=67108864"`
-}
-
-// ArqSIGN configures the ArqSIGN provider.
-type ArqSIGN struct {
-	// Enabled registers the provider; the dev stack points it at the simulator.
-	Enabled bool   `env:"ARQSIGN_ENABLED, default=true"`
-	BaseURL string `env:"ARQSIGN_BASE_URL, default=https://api-rest.arqsign.com"`
-	// AppKey and SubscriptionKey authenticate API calls (headers of the same names).
-	AppKey          string `env:"ARQSIGN_APP_KEY"`
-	SubscriptionKey string `env:"ARQSIGN_SUBSCRIPTION_KEY"`
-	// ResponsibleID is the ArqSIGN user that sends processes (idResponsavel).
-	ResponsibleID string `env:"ARQSIGN_RESPONSIBLE_ID"`
-	// FolderID is the ArqSIGN folder processes are filed in (idPasta).
-	FolderID string `env:"ARQSIGN_FOLDER_ID"`
-	// WebhookSecret is the webhooks' "chave secreta HMAC": each webhook's
-	// HMAC header must be the SHA-256 HMAC of its body with this key.
-	WebhookSecret string `env:"ARQSIGN_WEBHOOK_SECRET"`
-	// DownloadHosts limits where result documents may be downloaded from
-	// (comma-separated host names; empty means the API's host only).
-	DownloadHosts []string `env:"ARQSIGN_DOWNLOAD_HOSTS"`
-}
-
-// Contractualis configures the Contractualis provider.
-type Contractualis struct {
-	Enabled bool   `env:"CONTRACTUALIS_ENABLED, default=true"`
-	BaseURL string `env:"CONTRACTUALIS_BASE_URL, default=https://contractualis.com/app/dev/v1"`
-	// APIKey is the x-api-key; Email and Password log in for the JWT.
-	APIKey   string `env:"CONTRACTUALIS_API_KEY"`
-	Email    string `env:"CONTRACTUALIS_EMAIL"`
-	Password string `env:"CONTRACTUALIS_PASSWORD"`
-	// WebhookSecret is the token the registered webhook URL carries
-	// (…/webhooks/contractualis?token=SECRET).
-	WebhookSecret string   `env:"CONTRACTUALIS_WEBHOOK_SECRET"`
-	DownloadHosts []string `env:"CONTRACTUALIS_DOWNLOAD_HOSTS"`
-}
-
-// Autosign configures the Autosign provider.
-type Autosign struct {
-	Enabled bool `env:"AUTOSIGN_ENABLED, default=true"`
-	// BaseURL is firmaflow's assumption: Autosign's document gives no host.
-	BaseURL string `env:"AUTOSIGN_BASE_URL, default=https://api.autosign.io"`
-	// ClientID, ClientSecret and RefreshToken are the OAuth application's
-	// (the refresh token comes from exchanging an authorization code once).
-	ClientID     string `env:"AUTOSIGN_CLIENT_ID"`
-	ClientSecret string `env:"AUTOSIGN_CLIENT_SECRET"`
-	RefreshToken string `env:"AUTOSIGN_REFRESH_TOKEN"`
-	// SenderName and SenderEmail are the transactions' sender recipient.
-	SenderName  string `env:"AUTOSIGN_SENDER_NAME, default=firmaflow"`
-	SenderEmail string `env:"AUTOSIGN_SENDER_EMAIL"`
-	// WebhookSecret is the token every transaction's notification_endpoint carries.
-	WebhookSecret string   `env:"AUTOSIGN_WEBHOOK_SECRET"`
-	DownloadHosts []string `env:"AUTOSIGN_DOWNLOAD_HOSTS"`
-}
-
-// CelloSign configures the CelloSign provider.
-type CelloSign struct {
-	Enabled bool   `env:"CELLOSIGN_ENABLED, default=true"`
-	BaseURL string `env:"CELLOSIGN_BASE_URL, default=https://app.cellosign.com/api/v3"`
-	// Token and Project authenticate ("Authorization: Token …" and the projectName).
-	Token   string `env:"CELLOSIGN_TOKEN"`
-	Project string `env:"CELLOSIGN_PROJECT"`
-	// WebhookSecret is the token the archive webhook presents
-	// (X-Firmaflow-Token header or ?token= in its URL).
-	WebhookSecret string   `env:"CELLOSIGN_WEBHOOK_SECRET"`
-	DownloadHosts []string `env:"CELLOSIGN_DOWNLOAD_HOSTS"`
-	// ArchiveOnlyStart makes archives of processes firmaflow did not send
-	// start an archive-only SigningProcess, so they land durably too.
-	ArchiveOnlyStart bool `env:"CELLOSIGN_ARCHIVE_ONLY_START, default=false"`
 }
 
 // Telemetry configures OpenTelemetry tracing.

@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 )
 
@@ -10,8 +12,8 @@ import (
 type Role int
 
 const (
-	// RoleWorker runs workflows and activities; of the webhook secrets it
-	// uses only Autosign's, which every transaction's notification URL carries.
+	// RoleWorker runs workflows and activities; it needs only the webhook
+	// secrets it hands to providers itself (in notification URLs).
 	RoleWorker Role = iota
 	// RoleBridge authenticates every provider's webhooks and the HTTP API.
 	RoleBridge
@@ -19,10 +21,10 @@ const (
 
 // knownDefaultSecrets are values this repository has published (the dev
 // stack, the simulators' compose file, earlier compose defaults): anyone
-// can read them, so they authenticate nobody.
+// can read them, so they authenticate nobody. Each provider's module adds
+// its simulator's own (Section.PublishedSecrets).
 var knownDefaultSecrets = map[string]bool{
-	"dev-api-token": true, "dev-arqsign-hmac-secret": true, "dev-contractualis-webhook-token": true,
-	"dev-autosign-webhook-token": true, "dev-cellosign-webhook-token": true, "dev-app-key": true,
+	"dev-api-token": true, "dev-app-key": true,
 	"dev-subscription-key": true, "dev-api-key": true, "dev-password": true, "dev-client-secret": true,
 	"dev-refresh-token": true, "dev-token": true,
 	"compose-app-key": true, "compose-subscription-key": true, "compose-api-key": true, "compose-password": true,
@@ -30,49 +32,64 @@ var knownDefaultSecrets = map[string]bool{
 }
 
 // IsKnownDefaultSecret reports whether v is a published placeholder or
-// development secret.
+// development secret of firmaflow's own (not a provider simulator's: see
+// Config.IsPublishedSecret).
 func IsKnownDefaultSecret(v string) bool {
 	v = strings.ToLower(strings.TrimSpace(v))
 	return knownDefaultSecrets[v] || strings.HasPrefix(v, "change-me") || strings.HasPrefix(v, "changeme")
 }
 
+// IsPublishedSecret reports whether v is a published default: firmaflow's
+// own or one a configured provider's simulator publishes.
+func (c Config) IsPublishedSecret(v string) bool {
+	if IsKnownDefaultSecret(v) {
+		return true
+	}
+	v = strings.ToLower(strings.TrimSpace(v))
+	for _, section := range c.Providers {
+		if slices.ContainsFunc(section.PublishedSecrets(), func(p string) bool { return strings.ToLower(p) == v }) {
+			return true
+		}
+	}
+	return false
+}
+
 // CheckSecrets refuses to run role with a published secret anywhere, or
 // without a secret it needs to authenticate callers: an enabled provider's
-// webhook secret (the bridge; the worker needs Autosign's). An empty
-// FIRMAFLOW_API_TOKEN turns the API off and is allowed. With
-// FIRMAFLOW_ALLOW_DEV_SECRETS (the simulators' compose file) nothing is
-// checked.
+// secrets its section marks required by role (the bridge needs every
+// webhook secret). An empty FIRMAFLOW_API_TOKEN turns the API off and is
+// allowed. With FIRMAFLOW_ALLOW_DEV_SECRETS (the simulators' compose file)
+// nothing is checked.
 func (c Config) CheckSecrets(role Role) error {
 	if c.Secrets.AllowDev {
 		return nil
 	}
-	type secret struct {
-		name, value string
-		required    bool
+	type check struct {
+		Secret
+		required bool
 	}
-	bridge := role == RoleBridge
-	secrets := []secret{
-		{"FIRMAFLOW_API_TOKEN", c.Bridge.APIToken, false},
-		{"FIRMAFLOW_CALLBACK_SECRET", c.Callbacks.Secret, false},
-		{"ARQSIGN_WEBHOOK_SECRET", c.ArqSIGN.WebhookSecret, bridge && c.ArqSIGN.Enabled},
-		{"ARQSIGN_APP_KEY", c.ArqSIGN.AppKey, false},
-		{"ARQSIGN_SUBSCRIPTION_KEY", c.ArqSIGN.SubscriptionKey, false},
-		{"CONTRACTUALIS_WEBHOOK_SECRET", c.Contractualis.WebhookSecret, bridge && c.Contractualis.Enabled},
-		{"CONTRACTUALIS_API_KEY", c.Contractualis.APIKey, false},
-		{"CONTRACTUALIS_PASSWORD", c.Contractualis.Password, false},
-		{"AUTOSIGN_WEBHOOK_SECRET", c.Autosign.WebhookSecret, c.Autosign.Enabled},
-		{"AUTOSIGN_CLIENT_SECRET", c.Autosign.ClientSecret, false},
-		{"AUTOSIGN_REFRESH_TOKEN", c.Autosign.RefreshToken, false},
-		{"CELLOSIGN_WEBHOOK_SECRET", c.CelloSign.WebhookSecret, bridge && c.CelloSign.Enabled},
-		{"CELLOSIGN_TOKEN", c.CelloSign.Token, false},
+	checks := []check{
+		{Secret{Env: "FIRMAFLOW_API_TOKEN", Value: c.Bridge.APIToken}, false},
+		{Secret{Env: "FIRMAFLOW_CALLBACK_SECRET", Value: c.Callbacks.Secret}, false},
+	}
+	names := make([]string, 0, len(c.Providers))
+	for name := range c.Providers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		section := c.Providers[name]
+		for _, s := range section.Secrets() {
+			checks = append(checks, check{s, section.IsEnabled() && slices.Contains(s.RequiredBy, role)})
+		}
 	}
 	var errs []error
-	for _, s := range secrets {
+	for _, s := range checks {
 		switch {
-		case s.value == "" && s.required:
-			errs = append(errs, fmt.Errorf("%s is empty (set it, or turn the provider off)", s.name))
-		case s.value != "" && IsKnownDefaultSecret(s.value):
-			errs = append(errs, fmt.Errorf("%s is a published default, not a secret", s.name))
+		case s.Value == "" && s.required:
+			errs = append(errs, fmt.Errorf("%s is empty (set it, or turn the provider off)", s.Env))
+		case s.Value != "" && c.IsPublishedSecret(s.Value):
+			errs = append(errs, fmt.Errorf("%s is a published default, not a secret", s.Env))
 		}
 	}
 	if len(errs) > 0 {

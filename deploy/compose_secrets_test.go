@@ -13,6 +13,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/firmaflow/firmaflow/config"
+	"github.com/firmaflow/firmaflow/internal/modules"
+	"github.com/firmaflow/firmaflow/providers/arqsign"
 )
 
 // Docker does not run here, so these tests do what Compose does with the
@@ -132,9 +134,11 @@ func TestComposeShipsNoSecrets(t *testing.T) {
 // override turns FIRMAFLOW_ALLOW_DEV_SECRETS on.
 func TestComposeDevOverride(t *testing.T) {
 	dev := readEnvFile(t, "dev.env")
+	all, err := modules.LoadFrom(context.Background(), mapLookuper{}, modules.All)
+	require.NoError(t, err)
 	for k, v := range dev {
 		if secretName.MatchString(k) {
-			require.True(t, config.IsKnownDefaultSecret(v), "dev.env: %s=%q must be a published default, refused in production", k, v)
+			require.True(t, all.IsPublishedSecret(v), "dev.env: %s=%q must be a published default, refused in production", k, v)
 		}
 	}
 	base, err := loadCompose(t, "../docker-compose.yml", dev)
@@ -152,7 +156,7 @@ func TestComposeDevOverride(t *testing.T) {
 		for k, v := range base.Services[role.service].Environment {
 			merged[k] = v
 		}
-		baseOnly, err := config.LoadFrom(context.Background(), mapLookuper(merged))
+		baseOnly, err := modules.LoadFrom(context.Background(), mapLookuper(merged), modules.All)
 		require.NoError(t, err)
 		require.Error(t, baseOnly.CheckSecrets(role.role), "%s: dev.env's secrets without the override are refused", role.service)
 
@@ -162,10 +166,10 @@ func TestComposeDevOverride(t *testing.T) {
 		for _, sw := range devSwitches {
 			require.Equal(t, "true", merged[sw], "%s: the override turns %s on", role.service, sw)
 		}
-		cfg, err := config.LoadFrom(context.Background(), mapLookuper(merged))
+		cfg, err := modules.LoadFrom(context.Background(), mapLookuper(merged), modules.All)
 		require.NoError(t, err)
 		require.NoError(t, cfg.CheckSecrets(role.role), role.service)
-		require.Equal(t, "http://arqsign-sim:8091", cfg.ArqSIGN.BaseURL, role.service)
+		require.Equal(t, "http://arqsign-sim:8091", cfg.Providers[arqsign.Name].(*arqsign.Config).BaseURL, role.service)
 	}
 }
 

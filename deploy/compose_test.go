@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/firmaflow/firmaflow/config"
+	"github.com/firmaflow/firmaflow/internal/modules"
 )
 
 type compose struct {
@@ -35,11 +36,15 @@ func configVars() map[string]bool {
 				walk(f.Type)
 				continue
 			}
-			name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
-			vars[name] = true
+			if name, _, _ := strings.Cut(f.Tag.Get("env"), ","); name != "" {
+				vars[name] = true
+			}
 		}
 	}
 	walk(reflect.TypeOf(config.Config{}))
+	for _, m := range modules.All {
+		walk(reflect.TypeOf(m.NewSection()).Elem())
+	}
 	return vars
 }
 

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,8 @@ import (
 
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/devstack"
+	"github.com/firmaflow/firmaflow/internal/fakeprovider"
+	"github.com/firmaflow/firmaflow/internal/modules"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
@@ -59,7 +62,8 @@ func run(m *testing.M) int {
 	}
 	stack, err = devstack.Start(ctx, devstack.Options{
 		Config: cfg, DefaultScenario: arqsignsim.ScenarioSign, SimStepDelay: time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+		Modules: append(slices.Clone(modules.All), fakeprovider.Module), // a fifth provider: one module, one line
+		Logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: dev stack:", err)
@@ -112,7 +116,7 @@ func startOn(t testing.TB, provider, scenario string, policy signing.ResendPolic
 var fastPolicy = signing.ResendPolicy{MaxResends: 2, MaxRenewals: 1, Backoff: signing.Duration(200 * time.Millisecond)}
 
 func simProcess(t testing.TB, ref string) arqsignsim.ProcessView {
-	v, ok := stack.ArqSIGN.Process(ref)
+	v, ok := arqsignSim(stack).Process(ref)
 	require.True(t, ok, "simulator knows %s", ref)
 	return v
 }
@@ -242,7 +246,7 @@ func signedWebhook(ref string) []byte {
 func TestBridgeRefusesBadInput(t *testing.T) {
 	body := signedWebhook("00000000-dead-beef-0000-000000000001")
 	require.Equal(t, http.StatusUnauthorized, postArqSIGN(t, body, arqsign.Sign(body, "wrong secret")).StatusCode)
-	require.Equal(t, http.StatusBadRequest, postArqSIGN(t, []byte(`{"idEvento":`), arqsign.Sign([]byte(`{"idEvento":`), devstack.DevArqSIGNSecret)).StatusCode)
+	require.Equal(t, http.StatusBadRequest, postArqSIGN(t, []byte(`{"idEvento":`), arqsign.Sign([]byte(`{"idEvento":`), arqsign.DevWebhookSecret)).StatusCode)
 	_, err := stack.Client.DescribeWorkflowExecution(context.Background(), routing.RouteWorkflowID("arqsign", "00000000-dead-beef-0000-000000000001"), "")
 	require.Error(t, err, "a refused webhook starts nothing")
 }
@@ -254,7 +258,7 @@ func TestEarlyEventIsHeldUntilItsOwnerAppears(t *testing.T) {
 	ctx := context.Background()
 	ref := "early-" + processes.NewProcessID()
 	body := signedWebhook(ref)
-	require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, devstack.DevArqSIGNSecret)).StatusCode,
+	require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, arqsign.DevWebhookSecret)).StatusCode,
 		"held durably, so the provider may stop retrying")
 	route := routing.RouteWorkflowID("arqsign", ref)
 	require.Eventually(t, func() bool {

@@ -25,7 +25,7 @@ import (
 // simCount counts the ArqSIGN simulator's processes named title.
 func simCount(title string) int {
 	n := 0
-	for _, p := range stack.ArqSIGN.Processes() {
+	for _, p := range arqsignSim(stack).Processes() {
 		if p.Name == title {
 			n++
 		}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/firmaflow/firmaflow/internal/devstack"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
@@ -37,7 +36,7 @@ func TestRePostedCompletionAfterTheEndKeepsTheResult(t *testing.T) {
 		}},
 	})
 	require.NoError(t, err)
-	resp := postArqSIGN(t, body, arqsign.Sign(body, devstack.DevArqSIGNSecret))
+	resp := postArqSIGN(t, body, arqsign.Sign(body, arqsign.DevWebhookSecret))
 	require.Equal(t, http.StatusOK, resp.StatusCode, "acknowledged: the process has ended")
 
 	for _, doc := range res.Documents {

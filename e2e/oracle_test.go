@@ -9,10 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/firmaflow/firmaflow/internal/oracle"
-	"github.com/firmaflow/firmaflow/providers/arqsign"
-	"github.com/firmaflow/firmaflow/providers/autosign"
-	"github.com/firmaflow/firmaflow/providers/cellosign"
-	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/simulators/simkit"
 	"github.com/firmaflow/firmaflow/starter/processes"
@@ -30,15 +26,8 @@ func requireTruth(t testing.TB, in signing.Input, res signing.Result) {
 	require.NoError(t, err)
 	var led simkit.ProcessLedger
 	var ok bool
-	switch in.Provider {
-	case arqsign.Name:
-		led, ok = stack.ArqSIGN.LedgerOf(res.ProviderRef)
-	case autosign.Name:
-		led, ok = stack.Autosign.LedgerOf(res.ProviderRef)
-	case contractualis.Name:
-		led, ok = stack.Contractualis.LedgerOf(res.ProviderRef)
-	case cellosign.Name:
-		led, ok = stack.CelloSign.LedgerOf(res.ProviderRef)
+	if sim, found := stack.Simulators[in.Provider]; found {
+		led, ok = sim.LedgerOf(res.ProviderRef)
 	}
 	require.True(t, ok, "the %s simulator has no process %q", in.Provider, res.ProviderRef)
 	var rep oracle.Report

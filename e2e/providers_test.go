@@ -12,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/firmaflow/firmaflow/internal/devstack"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/cellosign"
@@ -30,7 +29,7 @@ func TestContractualisCompletesWithVerifiedEvidence(t *testing.T) {
 	requireTruth(t, in, res)
 	require.Equal(t, signing.StatusCompleted, res.Status)
 	require.Len(t, res.Documents, 4, "signed document, NOM-151 record, certificate, audit trail")
-	view, ok := stack.Contractualis.Process(res.ProviderRef)
+	view, ok := contractualisSim(stack).Process(res.ProviderRef)
 	require.True(t, ok)
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
 	stored, err := stack.Store.Describe(context.Background(), res.Documents[0].Key)
@@ -44,7 +43,7 @@ func TestContractualisWaitsForTokensThenFinishesOnce(t *testing.T) {
 	res := wait()
 	requireTruth(t, in, res)
 	require.Equal(t, signing.StatusCompleted, res.Status)
-	view, _ := stack.Contractualis.Process(res.ProviderRef)
+	view, _ := contractualisSim(stack).Process(res.ProviderRef)
 	require.Equal(t, 1, view.Counts.TokensSpent, "no token is spent twice for one document")
 	require.Equal(t, 1, view.Counts.FinishCalls)
 	st, err := processes.State(context.Background(), stack.Client, in.ProcessID)
@@ -76,7 +75,7 @@ func TestContractualisSeedPayloadsReachState(t *testing.T) {
 		for i := 0; i+1 < len(replace); i += 2 {
 			b = bytes.ReplaceAll(b, []byte(replace[i]), []byte(replace[i+1]))
 		}
-		req, _ := http.NewRequest(http.MethodPost, stack.BridgeURL+"/webhooks/contractualis?token="+devstack.DevContractualisSecret, bytes.NewReader(b))
+		req, _ := http.NewRequest(http.MethodPost, stack.BridgeURL+"/webhooks/contractualis?token="+contractualis.DevWebhookSecret, bytes.NewReader(b))
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		resp.Body.Close()
@@ -100,7 +99,7 @@ func TestContractualisSeedPayloadsReachState(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("..", "providers", "contractualis", "testdata", "webhooks", "document.completed.json"))
 	require.NoError(t, err)
 	b = bytes.ReplaceAll(b, []byte("fj378h2ghjs0fj3jdff7dksam=="), []byte(st.ProviderRef))
-	resp, err := http.Post(stack.BridgeURL+"/webhooks/contractualis?token="+devstack.DevContractualisSecret, "application/json", bytes.NewReader(b))
+	resp, err := http.Post(stack.BridgeURL+"/webhooks/contractualis?token="+contractualis.DevWebhookSecret, "application/json", bytes.NewReader(b))
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
@@ -117,7 +116,7 @@ func TestAutosignCompletesAndEndsAsTheProviderSays(t *testing.T) {
 	res := wait()
 	require.Equal(t, signing.StatusCompleted, res.Status)
 	requireTruth(t, in, res)
-	view, ok := stack.Autosign.Process(res.ProviderRef)
+	view, ok := autosignSim(stack).Process(res.ProviderRef)
 	require.True(t, ok)
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
 	require.Equal(t, 1, view.Counts.Downloads)
@@ -147,7 +146,7 @@ func TestAutosignSeedPayloadsReachState(t *testing.T) {
 		for _, seedRef := range []string{"clsowe02i00053ol94bo3wl1q", "clsoxls930005exxdrxiuc5to", "clsowfhnx000c3ol9gtwp3wcl", "clsoy7hh70005bt77pasujcpy"} {
 			b = bytes.ReplaceAll(b, []byte(seedRef), []byte(ref))
 		}
-		resp, err := http.Post(stack.BridgeURL+"/webhooks/autosign?token="+devstack.DevAutosignSecret, "application/json", bytes.NewReader(b))
+		resp, err := http.Post(stack.BridgeURL+"/webhooks/autosign?token="+autosign.DevWebhookSecret, "application/json", bytes.NewReader(b))
 		require.NoError(t, err)
 		resp.Body.Close()
 		require.Equal(t, http.StatusOK, resp.StatusCode, name)
@@ -204,7 +203,7 @@ func TestCelloSignArchiveCompletesTheProcess(t *testing.T) {
 	require.Equal(t, signing.StatusCompleted, res.Status)
 	requireTruth(t, in, res)
 	require.Equal(t, in.ProcessID, res.ProviderRef, "CelloSign's reference is the process id")
-	view, ok := stack.CelloSign.Process(in.ProcessID)
+	view, ok := cellosignSim(stack).Process(in.ProcessID)
 	require.True(t, ok)
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256, "stored bytes are what the archive carried")
 	require.Len(t, res.Documents, 2, "signed document and the attachment")
@@ -215,17 +214,17 @@ func TestCelloSignArchiveCompletesTheProcess(t *testing.T) {
 func TestCelloSignArchiveOfAnOutsideProcessLandsDurably(t *testing.T) {
 	ctx := context.Background()
 	ref := "outside-" + processes.NewProcessID()
-	ok, err := stack.CelloSign.PostArchive(ctx, ref)
+	ok, err := cellosignSim(stack).PostArchive(ctx, ref)
 	require.NoError(t, err)
 	require.True(t, ok, "the bridge answered {\"status\":\"0\"}")
 	id := signing.ArchiveProcessID(cellosign.Name, ref)
 	var res signing.Result
 	require.NoError(t, stack.Client.GetWorkflow(ctx, signing.WorkflowID(id), "").Get(ctx, &res))
 	require.Equal(t, signing.StatusCompleted, res.Status)
-	view, _ := stack.CelloSign.Process(ref)
+	view, _ := cellosignSim(stack).Process(ref)
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
 	// The same archive again (CelloSign's redelivery) changes nothing.
-	ok, err = stack.CelloSign.PostArchive(ctx, ref)
+	ok, err = cellosignSim(stack).PostArchive(ctx, ref)
 	require.NoError(t, err)
 	require.True(t, ok)
 }
@@ -273,7 +272,7 @@ func TestCelloSignSeedArchiveThroughTheBridge(t *testing.T) {
 		require.NoError(t, err)
 		b = bytes.ReplaceAll(b, []byte("f51c66ba-d33a-4c59-b63a-aa270383fb9e"), []byte(in.ProcessID))
 		req, _ := http.NewRequest(http.MethodPost, stack.BridgeURL+"/webhooks/cellosign", bytes.NewReader(b))
-		req.Header.Set("X-Firmaflow-Token", devstack.DevCelloSignSecret)
+		req.Header.Set("X-Firmaflow-Token", cellosign.DevWebhookSecret)
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()

@@ -90,7 +90,7 @@ func TestProcessesCarryOnAfterADevStackRestart(t *testing.T) {
 			return false
 		}
 		if p == cellosign.Name {
-			v, ok := first.CelloSign.Process(st.ProviderRef)
+			v, ok := cellosignSim(first).Process(st.ProviderRef)
 			return ok && v.Submitted >= 1
 		}
 		for _, s := range st.Signers {

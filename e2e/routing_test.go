@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/firmaflow/firmaflow/internal/devstack"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/cellosign"
@@ -59,11 +58,11 @@ func TestRoutedWebhookCostsOneCall(t *testing.T) {
 	require.NoError(t, routing.RegisterOwner(ctx, stack.Client, stack.Config.Temporal.TaskQueue, arqsign.Name, ref, run.GetID()))
 	defer stack.Client.TerminateWorkflow(ctx, routing.RouteWorkflowID(arqsign.Name, ref), "", "test done")
 	body := signedWebhook(ref)
-	require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, devstack.DevArqSIGNSecret)).StatusCode)
+	require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, arqsign.DevWebhookSecret)).StatusCode)
 	before := stack.BridgeCalls.Snapshot()
 	const n = 5
 	for range n {
-		require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, devstack.DevArqSIGNSecret)).StatusCode)
+		require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, arqsign.DevWebhookSecret)).StatusCode)
 	}
 	after := stack.BridgeCalls.Snapshot()
 	require.Equal(t, before["SignalWorkflowExecution"]+n, after["SignalWorkflowExecution"])
@@ -82,7 +81,7 @@ func TestProcessFromBeforeRoutesIsMigrated(t *testing.T) {
 	defer stack.Client.TerminateWorkflow(ctx, run.GetID(), "", "test done")
 	defer stack.Client.TerminateWorkflow(ctx, routing.RouteWorkflowID(arqsign.Name, ref), "", "test done")
 	body := signedWebhook(ref)
-	require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, devstack.DevArqSIGNSecret)).StatusCode,
+	require.Equal(t, http.StatusOK, postArqSIGN(t, body, arqsign.Sign(body, arqsign.DevWebhookSecret)).StatusCode,
 		"held on a route")
 	st, err := processes.State(ctx, stack.Client, in.ProcessID)
 	require.NoError(t, err)

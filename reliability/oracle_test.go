@@ -7,10 +7,6 @@ import (
 
 	"github.com/firmaflow/firmaflow/internal/devstack"
 	"github.com/firmaflow/firmaflow/internal/oracle"
-	"github.com/firmaflow/firmaflow/providers/arqsign"
-	"github.com/firmaflow/firmaflow/providers/autosign"
-	"github.com/firmaflow/firmaflow/providers/cellosign"
-	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/simulators/simkit"
 	"github.com/firmaflow/firmaflow/starter/processes"
@@ -18,26 +14,19 @@ import (
 
 // ledgerOf returns the simulator's ground truth for a provider process.
 func ledgerOf(stack *devstack.Stack, provider, ref string) (simkit.ProcessLedger, bool) {
-	switch provider {
-	case arqsign.Name:
-		return stack.ArqSIGN.LedgerOf(ref)
-	case autosign.Name:
-		return stack.Autosign.LedgerOf(ref)
-	case contractualis.Name:
-		return stack.Contractualis.LedgerOf(ref)
-	case cellosign.Name:
-		return stack.CelloSign.LedgerOf(ref)
+	sim, ok := stack.Simulators[provider]
+	if !ok {
+		return simkit.ProcessLedger{}, false
 	}
-	return simkit.ProcessLedger{}, false
+	return sim.LedgerOf(ref)
 }
 
 // allLedgers is every provider process of every simulator.
 func allLedgers(stack *devstack.Stack) []simkit.ProcessLedger {
 	var all []simkit.ProcessLedger
-	all = append(all, stack.ArqSIGN.Ledger()...)
-	all = append(all, stack.Autosign.Ledger()...)
-	all = append(all, stack.Contractualis.Ledger()...)
-	all = append(all, stack.CelloSign.Ledger()...)
+	for _, sim := range stack.Simulators {
+		all = append(all, sim.Ledger()...)
+	}
 	return all
 }
 

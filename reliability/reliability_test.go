@@ -456,28 +456,28 @@ func check(stack *devstack.Stack, runs []*run, elapsed time.Duration) report {
 		var resends, renewals, cancels, downloads int
 		switch r.k.provider {
 		case arqsign.Name:
-			v, _ := stack.ArqSIGN.Process(r.res.ProviderRef)
+			v, _ := arqsignSim(stack).Process(r.res.ProviderRef)
 			for _, tr := range v.Webhooks {
 				delivered = append(delivered, arqsignTypes[tr])
 			}
 			resends, renewals, cancels, downloads = v.Counts.Resends, v.Counts.Renewals, v.Counts.Cancels, v.Counts.Downloads
 			rep.refusedWebhooks += v.Counts.WebhooksRefused
 		case cellosign.Name:
-			v, _ := stack.CelloSign.Process(r.res.ProviderRef)
+			v, _ := cellosignSim(stack).Process(r.res.ProviderRef)
 			for range v.ArchivesDelivered {
 				delivered = append(delivered, signing.EventCompleted)
 			}
 			cancels, downloads = v.Counts.Cancels, v.Counts.Downloads
 			rep.refusedWebhooks += v.Counts.WebhooksRefused
 		case autosign.Name:
-			v, _ := stack.Autosign.Process(r.res.ProviderRef)
+			v, _ := autosignSim(stack).Process(r.res.ProviderRef)
 			for _, ev := range v.Webhooks {
 				delivered = append(delivered, autosignTypes[ev])
 			}
 			cancels, downloads = v.Counts.Cancels, v.Counts.Downloads
 			rep.refusedWebhooks += v.Counts.WebhooksRefused
 		case contractualis.Name:
-			v, _ := stack.Contractualis.Process(r.res.ProviderRef)
+			v, _ := contractualisSim(stack).Process(r.res.ProviderRef)
 			for _, ev := range v.Webhooks {
 				delivered = append(delivered, contractualisTypes[ev])
 			}

@@ -92,9 +92,9 @@ func TestWorkerKilledAfterProviderAcceptedSendsOnce(t *testing.T) {
 	defer stack.Close()
 
 	holds := map[string]*holdAfterAccept{
-		autosign.Name:      newHold(t, stack.Config.Autosign.BaseURL, "/start"),
-		contractualis.Name: newHold(t, stack.Config.Contractualis.BaseURL, "/generate-document"),
-		arqsign.Name:       newHold(t, stack.Config.ArqSIGN.BaseURL, "/enviar-documento-para-assinar"),
+		autosign.Name:      newHold(t, stack.SimURLs[autosign.Name], "/start"),
+		contractualis.Name: newHold(t, stack.SimURLs[contractualis.Name], "/generate-document"),
+		arqsign.Name:       newHold(t, stack.SimURLs[arqsign.Name], "/enviar-documento-para-assinar"),
 	}
 	extraEnv := []string{}
 	for name, h := range holds {
@@ -161,19 +161,19 @@ func liveAt(stack *devstack.Stack, provider, title string) []string {
 	var ids []string
 	switch provider {
 	case autosign.Name:
-		for _, id := range stack.Autosign.Processes() {
-			if v, ok := stack.Autosign.Process(id); ok && v.Name == title && v.Status != autosign.StatusDraft {
+		for _, id := range autosignSim(stack).Processes() {
+			if v, ok := autosignSim(stack).Process(id); ok && v.Name == title && v.Status != autosign.StatusDraft {
 				ids = append(ids, id)
 			}
 		}
 	case arqsign.Name:
-		for _, v := range stack.ArqSIGN.Processes() {
+		for _, v := range arqsignSim(stack).Processes() {
 			if v.Name == title && v.Status != arqsign.StatusCancelled {
 				ids = append(ids, v.ID)
 			}
 		}
 	case contractualis.Name:
-		for _, v := range stack.Contractualis.Processes() {
+		for _, v := range contractualisSim(stack).Processes() {
 			if v.Name == title && v.Status != contractualis.StatusDeleted {
 				ids = append(ids, v.ID)
 			}

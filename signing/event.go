@@ -27,10 +27,10 @@ const (
 	// EventResent is informational: the provider re-invited pending signers.
 	EventResent EventType = "resent"
 	// EventSealing is informational: the signed document is being sealed
-	// (Contractualis: sent to blockchain, not yet completed).
+	// (for example anchored on a blockchain, not yet completed).
 	EventSealing EventType = "sealing"
 	// EventAwaitingTokens: the provider account has no tokens left to finish
-	// documents (Contractualis account.notokens). It is account-wide.
+	// documents. It is account-wide.
 	EventAwaitingTokens EventType = "awaiting_tokens"
 	// EventCompleted: everyone signed; Documents say where the results are.
 	EventCompleted EventType = "completed"
@@ -76,7 +76,7 @@ const (
 	KindSignatureRecord DocumentKind = "signature_record"
 	KindAttachment      DocumentKind = "attachment"
 	// KindCertificate and KindAuditTrail are further evidence some providers
-	// issue (Contractualis: NOM-151 record, certificate, audit trail).
+	// issue (certificates, audit trails).
 	KindCertificate DocumentKind = "certificate"
 	KindAuditTrail  DocumentKind = "audit_trail"
 )

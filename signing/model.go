@@ -55,7 +55,7 @@ type Input struct {
 	// derived from it, so it is an idempotency key: starting it again with the same
 	// input returns the process, with another input is a conflict.
 	ProcessID string `json:"process_id"`
-	// Provider is one of the registered provider names ("arqsign", ...).
+	// Provider is one of the registered provider names (providers.Module.Name).
 	Provider string `json:"provider"`
 	// Title is shown to signers by the provider.
 	Title string `json:"title"`
@@ -66,7 +66,7 @@ type Input struct {
 	Documents []DocumentRef `json:"documents"`
 	Signers   []Signer      `json:"signers"`
 	// Templates are provider template ids used instead of (or beside)
-	// documents, where the provider has templates (Autosign).
+	// documents, where the provider has templates.
 	Templates []string `json:"templates,omitempty"`
 	// ExpiresInDays is how long signers have before the provider expires the process.
 	ExpiresInDays int          `json:"expires_in_days,omitempty"`
@@ -80,7 +80,7 @@ type Input struct {
 	// check up to 24h. Default 1h.
 	ReconcileEvery Duration `json:"reconcile_every,omitempty"`
 	// Options are provider-specific settings, documented per provider in the
-	// README (e.g. Contractualis "subaccount").
+	// README.
 	Options map[string]string `json:"options,omitempty"`
 }
 
@@ -104,8 +104,8 @@ type Signer struct {
 	Phone string `json:"phone,omitempty"`
 	// Order is the signing order (1-based); equal orders sign in parallel.
 	Order int `json:"order,omitempty"`
-	// Options are provider-specific signer settings (e.g. Contractualis
-	// "saved_signer_id", "sign_type", "verification"), documented per provider.
+	// Options are provider-specific signer settings, documented per
+	// provider in the README.
 	Options map[string]string `json:"options,omitempty"`
 }
 

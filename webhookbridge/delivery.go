@@ -45,7 +45,7 @@ type TemporalDeliverer struct {
 }
 
 // refPattern keeps provider refs well-formed (they are part of workflow
-// ids). Base64-looking ids (Contractualis) need + / =.
+// ids). Base64-looking ids need + / =.
 var refPattern = regexp.MustCompile(`^[A-Za-z0-9._:@+/=-]{1,200}$`)
 
 // ValidRef reports whether a provider process id is well-formed.

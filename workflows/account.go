@@ -16,8 +16,8 @@ import (
 // that its list stays the size of the open processes.
 const accountPruneEvery = 24 * time.Hour
 
-// ProviderAccount hands a provider's account-wide events (Contractualis
-// account.notokens) to every open process of the account. Processes join
+// ProviderAccount hands a provider's account-wide events (such as "no
+// tokens left") to every open process of the account. Processes join
 // it when they are sent, before the provider process exists, so an event
 // reaches every process it can concern, a process started a moment before
 // included. It runs as long as the deployment, continuing as new.

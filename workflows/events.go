@@ -74,8 +74,8 @@ func (p *process) handleEvent(ctx workflow.Context, ev signing.Event) error {
 // effectKey is the key under which an event may have its effect once.
 // An expiry recurs legitimately: the process can expire again after a
 // renewal, and the provider's notice of the second time may repeat the
-// first one's content word for word (ArqSIGN documents no field that tells
-// them apart). Its key is therefore scoped to the renewal round; a late
+// first one's content word for word (a provider may document no field
+// that tells them apart). Its key is therefore scoped to the renewal round; a late
 // copy of an earlier round's notice is told apart by asking the provider
 // (onExpired), so it can never renew twice.
 //

@@ -124,7 +124,7 @@ type process struct {
 	cancelReconcile workflow.CancelFunc
 
 	// tokenTimer is set while the process waits for the provider account's
-	// tokens (Contractualis) and checks back on a doubling backoff.
+	// tokens (providers.TokenGate) and checks back on a doubling backoff.
 	tokenTimer   workflow.Future
 	cancelTokens workflow.CancelFunc
 

@@ -17,8 +17,11 @@ import (
 	"os"
 	"strings"
 
-	"github.com/firmaflow/firmaflow/config"
+	envconfig "github.com/sethvargo/go-envconfig"
+
 	"github.com/firmaflow/firmaflow/docstore"
+	"github.com/firmaflow/firmaflow/internal/modules"
+	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 )
 
@@ -33,11 +36,11 @@ func main() {
 }
 
 func run(ctx context.Context, register bool, code string) error {
-	cfg, err := config.Load(ctx)
+	cfg, err := modules.LoadFrom(ctx, envconfig.OsLookuper(), []providers.Module{autosign.Module})
 	if err != nil {
 		return err
 	}
-	a := cfg.Autosign
+	a := cfg.Providers[autosign.Name].(*autosign.Config)
 	// The workers' document store holds the refresh token Autosign rotates:
 	// this tool refreshes with it too, or its refresh would void theirs.
 	store, err := docstore.Open(ctx, cfg.Store.URL)

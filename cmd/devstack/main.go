@@ -1,7 +1,7 @@
 // Command devstack brings up firmaflow on the embedded default: the Temporal
 // dev server (SQLite state in .devstack/, UI on :8233) built from the pinned
-// tools module, a worker, the webhook bridge (:8080) and the ArqSIGN
-// simulator (:8091). Ctrl-C stops everything.
+// tools module, a worker, the webhook bridge (:8080) and every provider's
+// simulator (:8091 on, see -help). Ctrl-C stops everything.
 //
 //	go run ./cmd/devstack
 package main
@@ -19,8 +19,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/devstack"
+	"github.com/firmaflow/firmaflow/internal/modules"
 )
 
 func main() {
@@ -28,11 +28,9 @@ func main() {
 	temporalAddr := flag.String("temporal", "127.0.0.1:7233", "Temporal frontend address")
 	uiPort := flag.String("ui-port", "8233", "Temporal UI port")
 	bridgeAddr := flag.String("bridge", "127.0.0.1:8080", "webhook bridge address")
-	sims := map[string]*string{
-		"arqsign":       flag.String("arqsign-sim", "127.0.0.1:8091", "ArqSIGN simulator address"),
-		"contractualis": flag.String("contractualis-sim", "127.0.0.1:8092", "Contractualis simulator address"),
-		"autosign":      flag.String("autosign-sim", "127.0.0.1:8093", "Autosign simulator address"),
-		"cellosign":     flag.String("cellosign-sim", "127.0.0.1:8094", "CelloSign simulator address"),
+	sims := map[string]*string{}
+	for _, m := range modules.All {
+		sims[m.Name] = flag.String(m.Name+"-sim", m.Simulator.Addr, m.Name+" simulator address")
 	}
 	scenario := flag.String("scenario", "sign", "default simulator scenario for processes whose title names none")
 	step := flag.Duration("step", 500*time.Millisecond, "pause between simulated provider steps")
@@ -40,7 +38,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg, err := config.Load(ctx)
+	cfg, err := modules.Load(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

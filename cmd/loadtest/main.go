@@ -21,8 +21,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/loadtest"
+	"github.com/firmaflow/firmaflow/internal/modules"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 )
 
@@ -94,7 +94,7 @@ func environment(ctx context.Context, temporalAddr, bridgeURL string, firstPort 
 		fmt.Fprintln(os.Stderr, "loadtest: starting the embedded dev server, worker, bridge and simulators")
 		return loadtest.StartEmbedded(ctx, loadtest.EmbeddedOptions{FirstPort: firstPort, Logger: log})
 	}
-	cfg, err := config.Load(ctx)
+	cfg, err := modules.Load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}

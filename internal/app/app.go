@@ -9,7 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
+	"maps"
+	"slices"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -27,10 +28,6 @@ import (
 	"github.com/firmaflow/firmaflow/connect"
 	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/providers"
-	"github.com/firmaflow/firmaflow/providers/arqsign"
-	"github.com/firmaflow/firmaflow/providers/autosign"
-	"github.com/firmaflow/firmaflow/providers/cellosign"
-	"github.com/firmaflow/firmaflow/providers/contractualis"
 	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/telemetry"
@@ -69,79 +66,57 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 }
 
 // Providers builds the configured providers, with no shared credential
-// store: a refresh token Autosign rotates stays in this process (tools,
+// store: a credential a provider rotates stays in this process (tools,
 // tests). Workers use ProvidersWith.
 func Providers(cfg config.Config, log *slog.Logger) (*providers.Registry, map[string]string, error) {
 	return ProvidersWith(cfg, log, nil)
 }
 
-// ProvidersWith builds the configured providers; creds (the document store)
-// keeps credentials a provider rotates where every worker sees them.
+// ProvidersWith builds the enabled providers of cfg.Providers (the
+// sections their modules declared); creds (the document store) keeps
+// credentials a provider rotates where every worker sees them. It returns
+// the registry and each provider's webhook secret.
 func ProvidersWith(cfg config.Config, log *slog.Logger, creds providers.CredentialStore) (*providers.Registry, map[string]string, error) {
 	reg := providers.NewRegistry()
 	secrets := map[string]string{}
-	if cfg.ArqSIGN.Enabled {
-		c, err := arqsign.New(arqsign.Options{
-			BaseURL:               cfg.ArqSIGN.BaseURL,
-			AppKey:                cfg.ArqSIGN.AppKey,
-			SubscriptionKey:       cfg.ArqSIGN.SubscriptionKey,
-			ResponsibleID:         cfg.ArqSIGN.ResponsibleID,
-			FolderID:              cfg.ArqSIGN.FolderID,
-			DownloadHosts:         cfg.ArqSIGN.DownloadHosts,
-			AllowPrivateDownloads: cfg.Downloads.AllowPrivate,
+	for _, name := range slices.Sorted(maps.Keys(cfg.Providers)) {
+		section, ok := cfg.Providers[name].(providers.Section)
+		if !ok {
+			return nil, nil, fmt.Errorf("provider %s: section %T cannot build a provider", name, cfg.Providers[name])
+		}
+		if !section.IsEnabled() {
+			continue
+		}
+		built, err := section.Build(providers.Deps{
+			Credentials: creds, AllowPrivateDownloads: cfg.Downloads.AllowPrivate,
+			WebhookURL: cfg.Bridge.PublicURL + "/webhooks/" + name, Logger: log.With("provider", name),
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("provider %s: %w", name, err)
 		}
-		reg.Register(c, c)
-		secrets[arqsign.Name] = cfg.ArqSIGN.WebhookSecret
-		if cfg.ArqSIGN.WebhookSecret == "" {
-			log.Warn("ARQSIGN_WEBHOOK_SECRET is empty: the bridge refuses all ArqSIGN webhooks")
+		if got := built.Provider.Name(); got != name {
+			return nil, nil, fmt.Errorf("provider %s: its module builds a provider named %q", name, got)
 		}
-	}
-	if c := cfg.Contractualis; c.Enabled {
-		client, err := contractualis.New(contractualis.Options{
-			BaseURL: c.BaseURL, APIKey: c.APIKey, Email: c.Email, Password: c.Password, DownloadHosts: c.DownloadHosts,
-			AllowPrivateDownloads: cfg.Downloads.AllowPrivate,
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		reg.Register(client, client)
-		secrets[contractualis.Name] = c.WebhookSecret
-		if c.WebhookSecret == "" {
-			log.Warn("CONTRACTUALIS_WEBHOOK_SECRET is empty: the bridge refuses all Contractualis webhooks")
-		}
-	}
-	if c := cfg.Autosign; c.Enabled {
-		client, err := autosign.New(autosign.Options{
-			BaseURL: c.BaseURL, ClientID: c.ClientID, ClientSecret: c.ClientSecret, RefreshToken: c.RefreshToken, Credentials: creds,
-			WebhookURL: cfg.Bridge.PublicURL + "/webhooks/" + autosign.Name + "?token=" + url.QueryEscape(c.WebhookSecret),
-			SenderName: c.SenderName, SenderEmail: c.SenderEmail, DownloadHosts: c.DownloadHosts,
-			AllowPrivateDownloads: cfg.Downloads.AllowPrivate,
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		reg.Register(client, client)
-		secrets[autosign.Name] = c.WebhookSecret
-		if c.WebhookSecret == "" {
-			log.Warn("AUTOSIGN_WEBHOOK_SECRET is empty: the bridge refuses all Autosign webhooks")
-		}
-	}
-	if c := cfg.CelloSign; c.Enabled {
-		client, err := cellosign.New(cellosign.Options{BaseURL: c.BaseURL, Token: c.Token, Project: c.Project,
-			DownloadHosts: c.DownloadHosts, AllowPrivateDownloads: cfg.Downloads.AllowPrivate})
-		if err != nil {
-			return nil, nil, err
-		}
-		reg.Register(client, client)
-		secrets[cellosign.Name] = c.WebhookSecret
-		if c.WebhookSecret == "" {
-			log.Warn("CELLOSIGN_WEBHOOK_SECRET is empty: the bridge refuses all CelloSign webhooks")
+		reg.Register(built.Provider, built.Webhook)
+		secrets[name] = built.WebhookSecret
+		if built.WebhookSecret == "" {
+			log.Warn("webhook secret is empty: the bridge refuses all of the provider's webhooks", "provider", name)
 		}
 	}
 	return reg, secrets, nil
+}
+
+// archiveOnlyStart names the providers set to land completions of
+// processes firmaflow did not send (providers.ArchiveOnlyStarter).
+func archiveOnlyStart(reg *providers.Registry) map[string]bool {
+	out := map[string]bool{}
+	for _, name := range reg.Names() {
+		p, err := reg.Provider(name)
+		if a, ok := p.(providers.ArchiveOnlyStarter); err == nil && ok && a.ArchiveOnlyStart() {
+			out[name] = true
+		}
+	}
+	return out
 }
 
 // NewWorker builds a worker with the SigningProcess workflow and its activities.
@@ -226,7 +201,7 @@ func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secr
 		Secrets:   secrets,
 		Deliverer: &webhookbridge.TemporalDeliverer{Client: c, TaskQueue: cfg.Temporal.TaskQueue,
 			ClaimWindow:      signing.Duration(cfg.Bridge.ClaimWindow),
-			ArchiveOnlyStart: map[string]bool{cellosign.Name: cfg.CelloSign.ArchiveOnlyStart}},
+			ArchiveOnlyStart: archiveOnlyStart(reg)},
 		MaxSignedBodyBytes: cfg.Bridge.MaxSignedBodyBytes,
 		Store:              store,
 		MaxBodyBytes:       cfg.Bridge.MaxBodyBytes,

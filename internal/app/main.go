@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/firmaflow/firmaflow/config"
+	"github.com/firmaflow/firmaflow/internal/modules"
 	"github.com/firmaflow/firmaflow/telemetry"
 )
 
@@ -17,7 +18,7 @@ import (
 func Main(component string, run func(context.Context, config.Config, *slog.Logger) error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg, err := config.Load(ctx)
+	cfg, err := modules.Load(ctx)
 	if err != nil {
 		slog.Error("configuration", "error", err)
 		os.Exit(2)

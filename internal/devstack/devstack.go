@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -27,14 +27,8 @@ import (
 	"github.com/firmaflow/firmaflow/internal/app"
 	"github.com/firmaflow/firmaflow/internal/callcount"
 	"github.com/firmaflow/firmaflow/internal/devserver"
-	"github.com/firmaflow/firmaflow/providers/arqsign"
-	"github.com/firmaflow/firmaflow/providers/autosign"
-	"github.com/firmaflow/firmaflow/providers/cellosign"
-	"github.com/firmaflow/firmaflow/providers/contractualis"
-	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
-	"github.com/firmaflow/firmaflow/simulators/autosignsim"
-	"github.com/firmaflow/firmaflow/simulators/cellosignsim"
-	"github.com/firmaflow/firmaflow/simulators/contractualissim"
+	"github.com/firmaflow/firmaflow/internal/modules"
+	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/simulators/simkit"
 )
 
@@ -47,6 +41,9 @@ type Options struct {
 	UIPort           string
 	BridgeAddr       string
 	SimulatorAddrs   map[string]string
+	// Modules are the providers the stack runs, each on its simulator;
+	// nil means modules.All. A test adds a provider by appending its module.
+	Modules []providers.Module
 	// StateDir keeps the Temporal database (temporal.db); empty keeps it in memory.
 	StateDir string
 	// Config is the base configuration; provider URLs and secrets are
@@ -79,12 +76,9 @@ type Stack struct {
 	Store     *docstore.Store
 	BridgeURL string
 	UIURL     string
-	// One simulator per provider, and the URL each listens on.
-	ArqSIGN       *arqsignsim.Simulator
-	Contractualis *contractualissim.Simulator
-	Autosign      *autosignsim.Simulator
-	CelloSign     *cellosignsim.Simulator
-	SimURLs       map[string]string
+	// Simulators run one per provider (by name), each at its SimURLs entry.
+	Simulators map[string]providers.RunningSimulator
+	SimURLs    map[string]string
 	// BridgeCalls counts the bridge's Temporal calls by method.
 	BridgeCalls *callcount.Counter
 
@@ -95,15 +89,10 @@ type Stack struct {
 	log     *slog.Logger
 }
 
-// Dev secrets: the simulators and the bridge agree on them. Never used
-// outside the dev stack.
-const (
-	DevArqSIGNSecret       = "dev-arqsign-hmac-secret"
-	DevContractualisSecret = "dev-contractualis-webhook-token"
-	DevAutosignSecret      = "dev-autosign-webhook-token"
-	DevCelloSignSecret     = "dev-cellosign-webhook-token"
-	DevAPIToken            = "dev-api-token"
-)
+// DevAPIToken protects the dev stack's HTTP API. Published, so never
+// accepted outside it; each provider's module publishes its own dev
+// secrets (Module.DevSection).
+const DevAPIToken = "dev-api-token"
 
 // Start brings the stack up; Close takes it down.
 func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
@@ -111,10 +100,16 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if err := checkDefaultScenario(opts.DefaultScenario); err != nil {
+	if opts.Modules == nil {
+		opts.Modules = modules.All
+	}
+	if err := checkModules(opts.Modules); err != nil {
 		return nil, err
 	}
-	s := &Stack{log: log, opts: opts}
+	if err := checkDefaultScenario(opts.Modules, opts.DefaultScenario); err != nil {
+		return nil, err
+	}
+	s := &Stack{log: log, opts: opts, Simulators: map[string]providers.RunningSimulator{}}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -128,7 +123,8 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	s.BridgeURL = "http://" + bridgeLn.Addr().String()
 	s.SimURLs = map[string]string{}
 	simLns := map[string]net.Listener{}
-	for _, name := range []string{arqsign.Name, contractualis.Name, autosign.Name, cellosign.Name} {
+	for _, m := range opts.Modules {
+		name := m.Name
 		ln, err := listen(name+" simulator", opts.SimulatorAddrs[name])
 		if err != nil {
 			return nil, err
@@ -151,54 +147,17 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if opts.UIPort != "" {
 		s.UIURL = "http://localhost:" + opts.UIPort
 	}
-	hook := func(name string) string { return s.BridgeURL + "/webhooks/" + name }
-	simLog := func(name string) *slog.Logger { return log.With("component", name+"-sim") }
-
-	cfg := devConfig(opts.Config, s.BridgeURL, s.SimURLs)
+	cfg := devConfig(opts.Config, opts.Modules, s.BridgeURL, s.SimURLs)
 	cfg.Temporal.Address = s.Temporal.FrontendHostPort()
 	if s.UIURL != "" {
 		cfg.Temporal.UIURL = s.UIURL
 	}
 	s.Config = cfg
-
-	s.ArqSIGN = arqsignsim.New(arqsignsim.Options{
-		AppKey: cfg.ArqSIGN.AppKey, SubscriptionKey: cfg.ArqSIGN.SubscriptionKey,
-		WebhookURL: hook(arqsign.Name), WebhookSecret: DevArqSIGNSecret,
-		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(arqsign.Name), Faults: opts.SimFaults,
-	})
-	s.closers = append(s.closers, s.ArqSIGN.Close)
-	if err := s.persist(s.ArqSIGN, arqsign.Name); err != nil {
-		return nil, err
+	for _, m := range opts.Modules {
+		if err := s.startSimulator(m, simLns[m.Name]); err != nil {
+			return nil, err
+		}
 	}
-	s.serve(simLns[arqsign.Name], s.ArqSIGN.Handler())
-	s.Contractualis = contractualissim.New(contractualissim.Options{
-		APIKey: cfg.Contractualis.APIKey, Email: cfg.Contractualis.Email, Password: cfg.Contractualis.Password,
-		WebhookURL: hook(contractualis.Name), WebhookSecret: DevContractualisSecret,
-		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(contractualis.Name), Faults: opts.SimFaults,
-	})
-	s.closers = append(s.closers, s.Contractualis.Close)
-	if err := s.persist(s.Contractualis, contractualis.Name); err != nil {
-		return nil, err
-	}
-	s.serve(simLns[contractualis.Name], s.Contractualis.Handler())
-	s.Autosign = autosignsim.New(autosignsim.Options{
-		ClientID: cfg.Autosign.ClientID, ClientSecret: cfg.Autosign.ClientSecret, RefreshToken: cfg.Autosign.RefreshToken,
-		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(autosign.Name), Faults: opts.SimFaults,
-	})
-	s.closers = append(s.closers, s.Autosign.Close)
-	if err := s.persist(s.Autosign, autosign.Name); err != nil {
-		return nil, err
-	}
-	s.serve(simLns[autosign.Name], s.Autosign.Handler())
-	s.CelloSign = cellosignsim.New(cellosignsim.Options{
-		Token: cfg.CelloSign.Token, Project: cfg.CelloSign.Project, WebhookURL: hook(cellosign.Name), WebhookSecret: DevCelloSignSecret,
-		DefaultScenario: opts.DefaultScenario, StepDelay: opts.SimStepDelay, Logger: simLog(cellosign.Name), Faults: opts.SimFaults,
-	})
-	s.closers = append(s.closers, s.CelloSign.Close)
-	if err := s.persist(s.CelloSign, cellosign.Name); err != nil {
-		return nil, err
-	}
-	s.serve(simLns[cellosign.Name], s.CelloSign.Handler())
 
 	if s.Client, err = app.Dial(ctx, cfg, log.With("component", "temporal-client")); err != nil {
 		return nil, err
@@ -286,12 +245,12 @@ func (s *Stack) RestartTemporal(ctx context.Context) error {
 }
 
 // devConfig points base at the simulators (simURLs by provider name) with
-// their published secrets, and turns on the dev switches explicitly: the
-// simulators serve documents on loopback, local callback receivers have no
-// certificate, and the secrets are the well-known ones.
-func devConfig(base config.Config, bridgeURL string, simURLs map[string]string) config.Config {
+// their published secrets (each module's DevSection), and turns on the dev
+// switches explicitly: the simulators serve documents on loopback, local
+// callback receivers have no certificate, and the secrets are the
+// well-known ones.
+func devConfig(base config.Config, mods []providers.Module, bridgeURL string, simURLs map[string]string) config.Config {
 	cfg := base
-	hostOf := func(name string) []string { return []string{strings.TrimPrefix(simURLs[name], "http://")} }
 	cfg.Bridge.PublicURL = bridgeURL
 	cfg.Downloads.AllowPrivate = true
 	cfg.Callbacks.AllowHTTP = true
@@ -299,25 +258,9 @@ func devConfig(base config.Config, bridgeURL string, simURLs map[string]string) 
 	if cfg.Bridge.APIToken == "" {
 		cfg.Bridge.APIToken = DevAPIToken
 	}
-	cfg.ArqSIGN = config.ArqSIGN{
-		Enabled: true, BaseURL: simURLs[arqsign.Name], AppKey: "dev-app-key", SubscriptionKey: "dev-subscription-key",
-		ResponsibleID: "dev-responsible", FolderID: "dev-folder", WebhookSecret: DevArqSIGNSecret,
-		DownloadHosts: hostOf(arqsign.Name),
-	}
-	cfg.Contractualis = config.Contractualis{
-		Enabled: true, BaseURL: simURLs[contractualis.Name], APIKey: "dev-api-key", Email: "dev@firmaflow.test",
-		Password: "dev-password", WebhookSecret: DevContractualisSecret,
-		DownloadHosts: hostOf(contractualis.Name),
-	}
-	cfg.Autosign = config.Autosign{
-		Enabled: true, BaseURL: simURLs[autosign.Name], ClientID: "dev-client", ClientSecret: "dev-client-secret",
-		RefreshToken: "dev-refresh-token", SenderName: "firmaflow dev", SenderEmail: "dev@firmaflow.test",
-		WebhookSecret: DevAutosignSecret, DownloadHosts: hostOf(autosign.Name),
-	}
-	cfg.CelloSign = config.CelloSign{
-		Enabled: true, BaseURL: simURLs[cellosign.Name], Token: "dev-token", Project: "dev-project",
-		WebhookSecret: DevCelloSignSecret, ArchiveOnlyStart: true,
-		DownloadHosts: hostOf(cellosign.Name),
+	cfg.Providers = map[string]config.Section{}
+	for _, m := range mods {
+		cfg.Providers[m.Name] = m.DevSection(simURLs[m.Name])
 	}
 	return cfg
 }
@@ -333,21 +276,10 @@ func (s *Stack) WorkerEnv() []string {
 		"FIRMAFLOW_ALLOW_PRIVATE_DOWNLOADS": strconv.FormatBool(c.Downloads.AllowPrivate), "FIRMAFLOW_LOG_LEVEL": "warn",
 		"FIRMAFLOW_ALLOW_HTTP_CALLBACKS": strconv.FormatBool(c.Callbacks.AllowHTTP),
 		"FIRMAFLOW_ALLOW_DEV_SECRETS":    strconv.FormatBool(c.Secrets.AllowDev),
-		"ARQSIGN_BASE_URL":               c.ArqSIGN.BaseURL, "ARQSIGN_APP_KEY": c.ArqSIGN.AppKey,
-		"ARQSIGN_SUBSCRIPTION_KEY": c.ArqSIGN.SubscriptionKey, "ARQSIGN_RESPONSIBLE_ID": c.ArqSIGN.ResponsibleID,
-		"ARQSIGN_FOLDER_ID": c.ArqSIGN.FolderID, "ARQSIGN_WEBHOOK_SECRET": c.ArqSIGN.WebhookSecret,
-		"ARQSIGN_DOWNLOAD_HOSTS": strings.Join(c.ArqSIGN.DownloadHosts, ","),
-		"CONTRACTUALIS_BASE_URL": c.Contractualis.BaseURL, "CONTRACTUALIS_API_KEY": c.Contractualis.APIKey,
-		"CONTRACTUALIS_EMAIL": c.Contractualis.Email, "CONTRACTUALIS_PASSWORD": c.Contractualis.Password,
-		"CONTRACTUALIS_WEBHOOK_SECRET": c.Contractualis.WebhookSecret,
-		"CONTRACTUALIS_DOWNLOAD_HOSTS": strings.Join(c.Contractualis.DownloadHosts, ","),
-		"AUTOSIGN_BASE_URL":            c.Autosign.BaseURL, "AUTOSIGN_CLIENT_ID": c.Autosign.ClientID,
-		"AUTOSIGN_CLIENT_SECRET": c.Autosign.ClientSecret, "AUTOSIGN_REFRESH_TOKEN": c.Autosign.RefreshToken,
-		"AUTOSIGN_SENDER_NAME": c.Autosign.SenderName, "AUTOSIGN_SENDER_EMAIL": c.Autosign.SenderEmail,
-		"AUTOSIGN_WEBHOOK_SECRET": c.Autosign.WebhookSecret, "FIRMAFLOW_BRIDGE_PUBLIC_URL": c.Bridge.PublicURL,
-		"AUTOSIGN_DOWNLOAD_HOSTS": strings.Join(c.Autosign.DownloadHosts, ","),
-		"CELLOSIGN_BASE_URL":      c.CelloSign.BaseURL, "CELLOSIGN_TOKEN": c.CelloSign.Token, "CELLOSIGN_PROJECT": c.CelloSign.Project,
-		"CELLOSIGN_WEBHOOK_SECRET": c.CelloSign.WebhookSecret,
+		"FIRMAFLOW_BRIDGE_PUBLIC_URL":    c.Bridge.PublicURL,
+	}
+	for _, section := range c.Providers {
+		maps.Copy(kv, config.Variables(section))
 	}
 	env := make([]string, 0, len(kv))
 	for k, v := range kv {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/devserver"
+	"github.com/firmaflow/firmaflow/internal/modules"
 )
 
 func testConfig(t *testing.T) config.Config {
@@ -79,7 +80,7 @@ func TestRefusesAnUnknownDefaultScenario(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"sgin"`) || !strings.Contains(err.Error(), "sign") {
 		t.Fatalf("want an error naming the unknown scenario and the known ones, got %v", err)
 	}
-	if err := checkDefaultScenario("delivery-failure"); err != nil {
+	if err := checkDefaultScenario(modules.All, "delivery-failure"); err != nil {
 		t.Fatalf("a scenario one simulator plays is a valid default: %v", err)
 	}
 }

@@ -6,26 +6,23 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
-	"github.com/firmaflow/firmaflow/simulators/autosignsim"
-	"github.com/firmaflow/firmaflow/simulators/cellosignsim"
-	"github.com/firmaflow/firmaflow/simulators/contractualissim"
+	"github.com/firmaflow/firmaflow/providers"
 )
 
 // checkDefaultScenario refuses a default scenario no simulator plays (a
 // typo such as "sgin"): every process that names none would otherwise be
 // refused by every simulator. A name some simulators lack is allowed; those
 // refuse such sends with 400 naming what they know.
-func checkDefaultScenario(name string) error {
+func checkDefaultScenario(mods []providers.Module, name string) error {
 	if name == "" {
 		return nil
 	}
 	var known []string
-	for _, list := range [][]string{arqsignsim.Scenarios, contractualissim.Scenarios, autosignsim.Scenarios, cellosignsim.Scenarios} {
-		if slices.Contains(list, name) {
+	for _, m := range mods {
+		if slices.Contains(m.Simulator.Scenarios, name) {
 			return nil
 		}
-		for _, n := range list {
+		for _, n := range m.Simulator.Scenarios {
 			if !slices.Contains(known, n) {
 				known = append(known, n)
 			}

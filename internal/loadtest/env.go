@@ -17,11 +17,8 @@ import (
 	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/internal/app"
 	"github.com/firmaflow/firmaflow/internal/devstack"
+	"github.com/firmaflow/firmaflow/internal/modules"
 	"github.com/firmaflow/firmaflow/providers"
-	"github.com/firmaflow/firmaflow/providers/arqsign"
-	"github.com/firmaflow/firmaflow/providers/autosign"
-	"github.com/firmaflow/firmaflow/providers/cellosign"
-	"github.com/firmaflow/firmaflow/providers/contractualis"
 )
 
 // Env is the deployment a scenario runs against and the clients it uses.
@@ -100,8 +97,11 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (_ *Env, err error
 	if p := opts.FirstPort; p != 0 {
 		at := func(i int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p+i)) }
 		sopts.TemporalHostPort, sopts.BridgeAddr = at(0), at(1)
-		sopts.SimulatorAddrs = map[string]string{arqsign.Name: at(2), contractualis.Name: at(3), autosign.Name: at(4), cellosign.Name: at(5)}
-		env.BareListen = at(6)
+		sopts.SimulatorAddrs = map[string]string{}
+		for i, m := range modules.All {
+			sopts.SimulatorAddrs[m.Name] = at(2 + i)
+		}
+		env.BareListen = at(2 + len(modules.All))
 	}
 	stack, err := devstack.Start(ctx, sopts)
 	if err != nil {

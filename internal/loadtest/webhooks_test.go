@@ -13,8 +13,8 @@ import (
 	"github.com/sethvargo/go-envconfig"
 	"github.com/stretchr/testify/require"
 
-	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/app"
+	"github.com/firmaflow/firmaflow/internal/modules"
 	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/webhookbridge"
@@ -26,10 +26,10 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // webhook secrets.
 func testProviders(t *testing.T) (*providers.Registry, map[string]string) {
 	t.Helper()
-	cfg, err := config.LoadFrom(context.Background(), envconfig.MapLookuper(map[string]string{
+	cfg, err := modules.LoadFrom(context.Background(), envconfig.MapLookuper(map[string]string{
 		"ARQSIGN_WEBHOOK_SECRET": "arq-secret", "AUTOSIGN_WEBHOOK_SECRET": "auto-secret",
 		"AUTOSIGN_CLIENT_ID": "id", "AUTOSIGN_CLIENT_SECRET": "secret", "AUTOSIGN_REFRESH_TOKEN": "refresh",
-	}))
+	}), modules.All)
 	require.NoError(t, err)
 	reg, secrets, err := app.Providers(cfg, quiet)
 	require.NoError(t, err)

@@ -37,7 +37,10 @@ type Options struct {
 	// AllowPrivateDownloads permits links on loopback or private addresses
 	// (the simulators); never in production.
 	AllowPrivateDownloads bool
-	HTTPClient            *http.Client
+	// ArchiveOnlyStart lands archives of processes firmaflow did not send
+	// (providers.ArchiveOnlyStarter).
+	ArchiveOnlyStart bool
+	HTTPClient       *http.Client
 }
 
 // Client talks to CelloSign's REST API v3. It implements providers.Provider
@@ -71,6 +74,9 @@ func New(opts Options) (*Client, error) {
 
 // Name implements providers.Provider.
 func (c *Client) Name() string { return Name }
+
+// ArchiveOnlyStart implements providers.ArchiveOnlyStarter.
+func (c *Client) ArchiveOnlyStart() bool { return c.opts.ArchiveOnlyStart }
 
 // ReferenceIsProcessID: CelloSign's reference is firmaflow's process id
 // (Send sets it), so its webhooks are addressed to the process directly.
