@@ -90,16 +90,21 @@ func TestTrickledBodiesAreCutOff(t *testing.T) {
 // cuts off trickles, not slow links.
 func TestBodyKeepingThePaceIsReadWhole(t *testing.T) {
 	d := &recordingDeliverer{}
-	addr := serveBridge(t, edgeBridge(t, Options{Server: quickLimits, Deliverer: d}))
+	// A pace of 1 KiB/s with a 1 s grace; the body comes at about 5 KiB/s,
+	// five times the pace, so a loaded machine's late sleeps cannot make
+	// it fall behind, and takes about 4 s, past three graces.
+	limits := quickLimits
+	limits.BodyGrace, limits.MinBodyRate = time.Second, 1<<10
+	addr := serveBridge(t, edgeBridge(t, Options{Server: limits, Deliverer: d}))
 	body := fixture(t, "arqsign", "signed.json", func(m map[string]any) {
-		m["padding"] = strings.Repeat("p", 4<<10) // about 4.5 KiB in all
+		m["padding"] = strings.Repeat("p", 20<<10) // about 20.5 KiB in all
 	})
 	conn, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer conn.Close()
 	start := time.Now()
 	fmt.Fprintf(conn, "POST /webhooks/arqsign HTTP/1.1\r\nHost: bridge\r\nHMAC: %s\r\nContent-Length: %d\r\n\r\n", arqsign.Sign(body, edgeSecret), len(body))
-	// 256 bytes every 50 ms: 5 KiB/s, just over the pace.
+	// 256 bytes every 50 ms: 5 KiB/s.
 	for rest := body; len(rest) > 0; rest = rest[min(256, len(rest)):] {
 		_, err := conn.Write(rest[:min(256, len(rest))])
 		require.NoError(t, err)
@@ -108,7 +113,7 @@ func TestBodyKeepingThePaceIsReadWhole(t *testing.T) {
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	require.NoError(t, err)
 	resp.Body.Close()
-	require.Greater(t, time.Since(start), 3*quickLimits.BodyGrace, "the body took longer than a fixed grace would allow")
+	require.Greater(t, time.Since(start), 3*limits.BodyGrace, "the body took longer than a fixed grace would allow")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Len(t, d.events, 1)
 }
