@@ -290,6 +290,7 @@ func TestEarlyEventIsHeldUntilItsOwnerAppears(t *testing.T) {
 	require.Equal(t, 1, st.Forwarded)
 	require.NoError(t, stack.Client.TerminateWorkflow(ctx, run.GetID(), "", "test done"))
 	require.NoError(t, stack.Client.TerminateWorkflow(ctx, route, "", "test done"))
+	recordHistory(t, "route", "early", route, "")
 }
 
 func TestHTTPAPIStartsAndReadsAProcess(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
 )
 
@@ -27,6 +28,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(SigningProcess, workflow.RegisterOptions{Name: signing.WorkflowType})
+			r.RegisterWorkflowWithOptions(ProcessRoute, workflow.RegisterOptions{Name: routing.RouteWorkflowType})
+			r.RegisterWorkflowWithOptions(ProviderAccount, workflow.RegisterOptions{Name: routing.AccountWorkflowType})
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}
