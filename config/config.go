@@ -25,6 +25,7 @@ type Config struct {
 	Callbacks Callbacks
 	Secrets   Secrets
 	Bridge    Bridge
+	Worker    Worker
 	Telemetry Telemetry
 	Log       Log
 	// Providers are the providers' sections by provider name, each
@@ -106,6 +107,13 @@ type Bridge struct {
 	APIToken string `env:"FIRMAFLOW_API_TOKEN"`
 	// APIMaxUploadBytes caps one document uploaded through the API; larger gets 413.
 	APIMaxUploadBytes int64 `env:"FIRMAFLOW_API_MAX_UPLOAD_BYTES, default=67108864"`
+}
+
+// Worker is a standalone worker's own HTTP side.
+type Worker struct {
+	// MetricsAddr serves the worker's Prometheus page (GET /metrics);
+	// "none" serves none. The bridge serves its page on its own address.
+	MetricsAddr string `env:"FIRMAFLOW_WORKER_METRICS_ADDR, default=:9464"`
 }
 
 // Telemetry configures OpenTelemetry tracing.

@@ -1,5 +1,5 @@
 // Package connect dials Temporal the way every firmaflow process does
-// (tracing, slog logging). It is client-side: the starter, the bridge's
+// (tracing, metrics, slog logging). It is client-side: the starter, the bridge's
 // wiring and tools use it without linking the worker's code.
 package connect
 
@@ -29,6 +29,7 @@ func Temporal(ctx context.Context, cfg config.Config, log *slog.Logger, dialOpti
 		Namespace:         cfg.Temporal.Namespace,
 		Logger:            sdklog.NewStructuredLogger(log),
 		Interceptors:      []interceptor.ClientInterceptor{tracing},
+		MetricsHandler:    telemetry.TemporalMetricsHandler(),
 		ConnectionOptions: client.ConnectionOptions{DialOptions: dialOptions},
 	})
 	if err != nil {

@@ -15,7 +15,9 @@ const maxErrorBody = 4 << 10
 // Call performs req and turns transport failures and non-2xx answers into
 // *APIError. On success the caller owns the response body.
 func Call(client *http.Client, provider, op string, req *http.Request) (*http.Response, error) {
+	began := time.Now()
 	resp, err := client.Do(req)
+	recordCall(req.Context(), provider, time.Since(began), resp, err)
 	if err != nil {
 		// The error goes into history and logs: not the URL's secrets.
 		return nil, &APIError{Provider: provider, Op: op, Err: RedactErrorURLs(err)}

@@ -51,6 +51,9 @@ type Options struct {
 	// Server holds the HTTP server's timeouts, body pace and connection
 	// cap; unset ones take DefaultServerLimits.
 	Server ServerLimits
+	// Metrics, when set, is served at GET /metrics (the process's
+	// Prometheus page, telemetry.Metrics).
+	Metrics http.Handler
 }
 
 // Bridge is the webhook bridge.
@@ -59,6 +62,8 @@ type Bridge struct {
 	echo    *echo.Echo
 	handler http.Handler
 	budget  *bodyBudget
+	// routes are the patterns served, set once New has added them all.
+	routes map[string]bool
 }
 
 // New builds the bridge's Echo server.
@@ -83,6 +88,11 @@ func New(opts Options) *Bridge {
 	e.Use(otelecho.Middleware("firmaflow-bridge"))
 	opts.Server = opts.Server.withDefaults()
 	b := &Bridge{opts: opts, echo: e, handler: paceBodies(e, opts.Server), budget: newBodyBudget(opts.MaxBufferedBytes)}
+	if hm, err := newHTTPMetrics(); err != nil {
+		opts.Logger.Warn("bridge HTTP metrics unavailable", "error", err)
+	} else {
+		e.Use(b.measure(hm))
+	}
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", b.ready)
 	e.POST("/webhooks/:provider", b.webhook)
@@ -90,6 +100,10 @@ func New(opts Options) *Bridge {
 	if opts.API != nil {
 		opts.API.mount(e.Group("/api/v1"), opts.Providers, opts.Logger)
 	}
+	if opts.Metrics != nil {
+		e.GET("/metrics", metricsPage(opts.Metrics))
+	}
+	b.routes = routePatterns(e)
 	return b
 }
 

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -47,6 +48,7 @@ func ProviderAccount(ctx workflow.Context, in routing.AccountInput) error {
 		}
 	}
 	nextPrune := workflow.Now(ctx).Add(accountPruneEvery)
+	broadcast := 0 // events handed out by this run
 	for {
 		join()
 		batch := append(pending, drainEvents(events)...)
@@ -77,6 +79,10 @@ func ProviderAccount(ctx workflow.Context, in routing.AccountInput) error {
 			return workflow.NewContinueAsNewError(ctx, routing.AccountWorkflowType,
 				routing.AccountInput{Provider: in.Provider, Members: members, Pending: drainEvents(events)})
 		}
+		broadcast += len(batch)
+		// Current details, so the run reads well in the UI whatever client
+		// started it (a start without a summary included).
+		workflow.SetCurrentDetails(ctx, accountDetails(in.Provider, len(members), broadcast))
 		tctx, cancel := workflow.WithCancel(ctx)
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(events, func(workflow.ReceiveChannel, bool) {})
@@ -88,4 +94,10 @@ func ProviderAccount(ctx workflow.Context, in routing.AccountInput) error {
 			return temporal.NewCanceledError("account workflow cancelled")
 		}
 	}
+}
+
+// accountDetails is the markdown the Temporal UI shows as the account's
+// current details.
+func accountDetails(provider string, members, broadcast int) string {
+	return fmt.Sprintf("**%d open process(es)** of %s receive its account-wide events — %d handed out in this run", members, provider, broadcast)
 }

@@ -277,6 +277,7 @@ func (p *process) remember(key string) {
 }
 
 func (p *process) record(ctx workflow.Context, ev signing.Event, effect string) {
+	countEvent(ctx, p.in.Provider, ev.Type, outcomeOf(effect))
 	p.state.Events = append(p.state.Events, signing.EventRecord{
 		Key: ev.Key, Type: ev.Type, ReceivedAt: workflow.Now(ctx), Effect: effect,
 	})

@@ -60,7 +60,7 @@ func ProcessRoute(ctx workflow.Context, in routing.RouteInput) error {
 	start := workflow.Now(ctx)
 	for {
 		r.takeRegistrations(ctx)
-		r.held = append(r.held, drainEvents(r.events)...)
+		r.hold(ctx)
 		if err := r.handOver(ctx); err != nil {
 			return err
 		}
@@ -86,6 +86,15 @@ func ProcessRoute(ctx workflow.Context, in routing.RouteInput) error {
 func (r *route) query() (map[string]any, error) {
 	return map[string]any{"status": r.status, "owner": r.in.Owner, "published": r.published, "held": r.held, "forwarded": r.forwarded,
 		"provider": r.in.Provider, "provider_ref": r.in.ProviderRef}, nil
+}
+
+// hold takes the events that reached the route: they wait here, in
+// order, until they are handed over to the owner.
+func (r *route) hold(ctx workflow.Context) {
+	for _, ev := range drainEvents(r.events) {
+		countEvent(ctx, r.in.Provider, ev.Type, OutcomeHeld)
+		r.held = append(r.held, ev)
+	}
 }
 
 // takeRegistrations records the owner. The first registration wins: a

@@ -86,7 +86,15 @@ func SigningProcess(ctx workflow.Context, in ProcessInput) (Result, error) {
 	// served like any other cancel (withdraw at the provider, then end),
 	// never by abandoning a call half-way.
 	work, _ := workflow.NewDisconnectedContext(ctx)
-	return p.run(work, ctx)
+	if in.Continued == nil {
+		countProcessStarted(ctx, in.Provider)
+	}
+	res, err := p.run(work, ctx)
+	// A run that continued as new is not the end of its process.
+	if p.state.Status.Terminal() {
+		countProcessEnded(ctx, in.Provider, p.state.Status)
+	}
+	return res, err
 }
 
 // legacyDefaults are the defaults of runs recorded before the default

@@ -68,7 +68,12 @@ func newHarness(t *testing.T) *harness {
 
 func newHarnessWithoutSend(t *testing.T) *harness {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	return harnessOn(t, s.NewTestWorkflowEnvironment())
+}
+
+// harnessOn builds the harness on env (a test that sets its suite's
+// metrics handler builds env itself).
+func harnessOn(t *testing.T, env *testsuite.TestWorkflowEnvironment) *harness {
 	env.RegisterWorkflow(SigningProcess)
 	env.RegisterActivity(acts)
 	h := &harness{t: t, env: env, providerStatus: signing.StatusAwaitingSignatures}

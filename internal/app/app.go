@@ -184,6 +184,11 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	stopMetrics, err := ServeMetrics(cfg.Worker.MetricsAddr, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -215,7 +220,8 @@ func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secr
 			_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
 			return err
 		},
-		Logger: log,
+		Logger:  log,
+		Metrics: telemetry.MetricsPage(),
 	}
 	if cfg.Bridge.APIToken != "" {
 		// The API starts processes only on the providers in reg (the

@@ -13,7 +13,7 @@ import (
 )
 
 // Main runs a long-lived component (worker, bridge) the same way: config
-// from the environment, slog, tracing, and a context that SIGINT/SIGTERM end
+// from the environment, slog, tracing, metrics, and a context that SIGINT/SIGTERM end
 // for a graceful stop. It exits the process with a status.
 func Main(component string, run func(context.Context, config.Config, *slog.Logger) error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -26,6 +26,10 @@ func Main(component string, run func(context.Context, config.Config, *slog.Logge
 	log := cfg.Log.Logger().With("component", component)
 	shutdown, err := telemetry.Setup(ctx, cfg.Telemetry, component)
 	if err != nil {
+		log.Error("telemetry", "error", err)
+		os.Exit(1)
+	}
+	if _, err := telemetry.Metrics(); err != nil {
 		log.Error("telemetry", "error", err)
 		os.Exit(1)
 	}

@@ -277,6 +277,8 @@ func (s *Stack) WorkerEnv() []string {
 		"FIRMAFLOW_ALLOW_HTTP_CALLBACKS": strconv.FormatBool(c.Callbacks.AllowHTTP),
 		"FIRMAFLOW_ALLOW_DEV_SECRETS":    strconv.FormatBool(c.Secrets.AllowDev),
 		"FIRMAFLOW_BRIDGE_PUBLIC_URL":    c.Bridge.PublicURL,
+		// Any free port: tests run several workers at once.
+		"FIRMAFLOW_WORKER_METRICS_ADDR": "127.0.0.1:0",
 	}
 	for _, section := range c.Providers {
 		maps.Copy(kv, config.Variables(section))
