@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,6 +39,26 @@ import (
 )
 
 var stack *devstack.Stack
+
+// stackLogs keeps what the stack logged, for tests of the log lines.
+var stackLogs = &syncBuffer{}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -63,7 +84,7 @@ func run(m *testing.M) int {
 	stack, err = devstack.Start(ctx, devstack.Options{
 		Config: cfg, DefaultScenario: arqsignsim.ScenarioSign, SimStepDelay: time.Millisecond,
 		Modules: append(slices.Clone(modules.All), fakeprovider.Module), // a fifth provider: one module, one line
-		Logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+		Logger:  slog.New(slog.NewTextHandler(io.MultiWriter(os.Stderr, stackLogs), &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: dev stack:", err)

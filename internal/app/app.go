@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
@@ -121,13 +120,11 @@ func archiveOnlyStart(reg *providers.Registry) map[string]bool {
 
 // NewWorker builds a worker with the SigningProcess workflow and its activities.
 func NewWorker(c client.Client, cfg config.Config, reg *providers.Registry, store *docstore.Store, log *slog.Logger) (worker.Worker, error) {
-	tracing, err := telemetry.TemporalInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{
-		Interceptors: []interceptor.WorkerInterceptor{tracing},
-	})
+	// The tracing interceptor is the client's (connect.Temporal): the SDK
+	// applies a client interceptor that also intercepts workers to every
+	// worker built from that client. Adding it here again doubled every
+	// workflow and activity span and the trace ids in every log line.
+	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.SigningProcess, workflow.RegisterOptions{Name: signing.WorkflowType})
 	// EventInbox only finishes inboxes started before routes replaced it.
 	w.RegisterWorkflowWithOptions(workflows.EventInbox, workflow.RegisterOptions{Name: workflows.InboxWorkflowType})
