@@ -158,26 +158,17 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := cfg.CheckSecrets(config.RoleWorker); err != nil {
 		return err
 	}
-	c, err := Dial(ctx, cfg, log)
+	d, err := openDeps(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer d.Close()
 	if cfg.Temporal.RegisterSearchAttributes {
-		if err := EnsureSearchAttributes(ctx, c, cfg.Temporal.Namespace); err != nil {
+		if err := EnsureSearchAttributes(ctx, d.client, cfg.Temporal.Namespace); err != nil {
 			return err
 		}
 	}
-	store, err := docstore.Open(ctx, cfg.Store.URL)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	reg, _, err := ProvidersWith(cfg, log, store)
-	if err != nil {
-		return err
-	}
-	w, err := NewWorker(c, cfg, reg, store, log)
+	w, err := NewWorker(d.client, cfg, d.reg, d.store, log)
 	if err != nil {
 		return err
 	}
@@ -189,7 +180,7 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	log.Info("worker running", "task_queue", cfg.Temporal.TaskQueue, "providers", reg.Names(), "store", store.URL())
+	log.Info("worker running", "task_queue", cfg.Temporal.TaskQueue, "providers", d.reg.Names(), "store", d.store.URL())
 	<-ctx.Done()
 	log.Info("worker stopping")
 	w.Stop()
@@ -253,21 +244,12 @@ func RunBridge(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := cfg.CheckSecrets(config.RoleBridge); err != nil {
 		return err
 	}
-	c, err := Dial(ctx, cfg, log)
+	d, err := openDeps(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	store, err := docstore.Open(ctx, cfg.Store.URL)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	reg, secrets, err := ProvidersWith(cfg, log, store)
-	if err != nil {
-		return err
-	}
-	SweepStaging(ctx, store, log)
-	log.Info("bridge listening", "addr", cfg.Bridge.Addr, "providers", reg.Names(), "api", cfg.Bridge.APIToken != "")
-	return NewBridge(c, cfg, reg, secrets, store, log).Serve(ctx, cfg.Bridge.Addr)
+	defer d.Close()
+	SweepStaging(ctx, d.store, log)
+	log.Info("bridge listening", "addr", cfg.Bridge.Addr, "providers", d.reg.Names(), "api", cfg.Bridge.APIToken != "")
+	return NewBridge(d.client, cfg, d.reg, d.secrets, d.store, log).Serve(ctx, cfg.Bridge.Addr)
 }
