@@ -30,6 +30,7 @@ import (
 	"github.com/firmaflow/firmaflow/internal/devstack"
 	"github.com/firmaflow/firmaflow/internal/fakeprovider"
 	"github.com/firmaflow/firmaflow/internal/modules"
+	"github.com/firmaflow/firmaflow/internal/simulated"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
@@ -137,7 +138,7 @@ func startOn(t testing.TB, provider, scenario string, policy signing.ResendPolic
 var fastPolicy = signing.ResendPolicy{MaxResends: 2, MaxRenewals: 1, Backoff: signing.Duration(200 * time.Millisecond)}
 
 func simProcess(t testing.TB, ref string) arqsignsim.ProcessView {
-	v, ok := arqsignSim(stack).Process(ref)
+	v, ok := simulated.ArqSIGN(stack).Process(ref)
 	require.True(t, ok, "simulator knows %s", ref)
 	return v
 }

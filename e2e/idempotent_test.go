@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/firmaflow/firmaflow/internal/devserver"
+	"github.com/firmaflow/firmaflow/internal/simulated"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
 	"github.com/firmaflow/firmaflow/starter/processes"
@@ -25,7 +26,7 @@ import (
 // simCount counts the ArqSIGN simulator's processes named title.
 func simCount(title string) int {
 	n := 0
-	for _, p := range arqsignSim(stack).Processes() {
+	for _, p := range simulated.ArqSIGN(stack).Processes() {
 		if p.Name == title {
 			n++
 		}

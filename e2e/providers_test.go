@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/firmaflow/firmaflow/internal/simulated"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/cellosign"
@@ -29,7 +30,7 @@ func TestContractualisCompletesWithVerifiedEvidence(t *testing.T) {
 	requireTruth(t, in, res)
 	require.Equal(t, signing.StatusCompleted, res.Status)
 	require.Len(t, res.Documents, 4, "signed document, NOM-151 record, certificate, audit trail")
-	view, ok := contractualisSim(stack).Process(res.ProviderRef)
+	view, ok := simulated.Contractualis(stack).Process(res.ProviderRef)
 	require.True(t, ok)
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
 	stored, err := stack.Store.Describe(context.Background(), res.Documents[0].Key)
@@ -43,7 +44,7 @@ func TestContractualisWaitsForTokensThenFinishesOnce(t *testing.T) {
 	res := wait()
 	requireTruth(t, in, res)
 	require.Equal(t, signing.StatusCompleted, res.Status)
-	view, _ := contractualisSim(stack).Process(res.ProviderRef)
+	view, _ := simulated.Contractualis(stack).Process(res.ProviderRef)
 	require.Equal(t, 1, view.Counts.TokensSpent, "no token is spent twice for one document")
 	require.Equal(t, 1, view.Counts.FinishCalls)
 	st, err := processes.State(context.Background(), stack.Client, in.ProcessID)
@@ -116,7 +117,7 @@ func TestAutosignCompletesAndEndsAsTheProviderSays(t *testing.T) {
 	res := wait()
 	require.Equal(t, signing.StatusCompleted, res.Status)
 	requireTruth(t, in, res)
-	view, ok := autosignSim(stack).Process(res.ProviderRef)
+	view, ok := simulated.Autosign(stack).Process(res.ProviderRef)
 	require.True(t, ok)
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
 	require.Equal(t, 1, view.Counts.Downloads)
@@ -203,7 +204,7 @@ func TestCelloSignArchiveCompletesTheProcess(t *testing.T) {
 	require.Equal(t, signing.StatusCompleted, res.Status)
 	requireTruth(t, in, res)
 	require.Equal(t, in.ProcessID, res.ProviderRef, "CelloSign's reference is the process id")
-	view, ok := cellosignSim(stack).Process(in.ProcessID)
+	view, ok := simulated.CelloSign(stack).Process(in.ProcessID)
 	require.True(t, ok)
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256, "stored bytes are what the archive carried")
 	require.Len(t, res.Documents, 2, "signed document and the attachment")
@@ -214,17 +215,17 @@ func TestCelloSignArchiveCompletesTheProcess(t *testing.T) {
 func TestCelloSignArchiveOfAnOutsideProcessLandsDurably(t *testing.T) {
 	ctx := context.Background()
 	ref := "outside-" + processes.NewProcessID()
-	ok, err := cellosignSim(stack).PostArchive(ctx, ref)
+	ok, err := simulated.CelloSign(stack).PostArchive(ctx, ref)
 	require.NoError(t, err)
 	require.True(t, ok, "the bridge answered {\"status\":\"0\"}")
 	id := signing.ArchiveProcessID(cellosign.Name, ref)
 	var res signing.Result
 	require.NoError(t, stack.Client.GetWorkflow(ctx, signing.WorkflowID(id), "").Get(ctx, &res))
 	require.Equal(t, signing.StatusCompleted, res.Status)
-	view, _ := cellosignSim(stack).Process(ref)
+	view, _ := simulated.CelloSign(stack).Process(ref)
 	require.Equal(t, view.SignedSHA256[0], res.Documents[0].SHA256)
 	// The same archive again (CelloSign's redelivery) changes nothing.
-	ok, err = cellosignSim(stack).PostArchive(ctx, ref)
+	ok, err = simulated.CelloSign(stack).PostArchive(ctx, ref)
 	require.NoError(t, err)
 	require.True(t, ok)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/devstack"
+	"github.com/firmaflow/firmaflow/internal/simulated"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/cellosign"
@@ -90,7 +91,7 @@ func TestProcessesCarryOnAfterADevStackRestart(t *testing.T) {
 			return false
 		}
 		if p == cellosign.Name {
-			v, ok := cellosignSim(first).Process(st.ProviderRef)
+			v, ok := simulated.CelloSign(first).Process(st.ProviderRef)
 			return ok && v.Submitted >= 1
 		}
 		for _, s := range st.Signers {

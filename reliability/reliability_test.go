@@ -29,6 +29,7 @@ import (
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/devserver"
 	"github.com/firmaflow/firmaflow/internal/devstack"
+	"github.com/firmaflow/firmaflow/internal/simulated"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/cellosign"
@@ -456,28 +457,28 @@ func check(stack *devstack.Stack, runs []*run, elapsed time.Duration) report {
 		var resends, renewals, cancels, downloads int
 		switch r.k.provider {
 		case arqsign.Name:
-			v, _ := arqsignSim(stack).Process(r.res.ProviderRef)
+			v, _ := simulated.ArqSIGN(stack).Process(r.res.ProviderRef)
 			for _, tr := range v.Webhooks {
 				delivered = append(delivered, arqsignTypes[tr])
 			}
 			resends, renewals, cancels, downloads = v.Counts.Resends, v.Counts.Renewals, v.Counts.Cancels, v.Counts.Downloads
 			rep.refusedWebhooks += v.Counts.WebhooksRefused
 		case cellosign.Name:
-			v, _ := cellosignSim(stack).Process(r.res.ProviderRef)
+			v, _ := simulated.CelloSign(stack).Process(r.res.ProviderRef)
 			for range v.ArchivesDelivered {
 				delivered = append(delivered, signing.EventCompleted)
 			}
 			cancels, downloads = v.Counts.Cancels, v.Counts.Downloads
 			rep.refusedWebhooks += v.Counts.WebhooksRefused
 		case autosign.Name:
-			v, _ := autosignSim(stack).Process(r.res.ProviderRef)
+			v, _ := simulated.Autosign(stack).Process(r.res.ProviderRef)
 			for _, ev := range v.Webhooks {
 				delivered = append(delivered, autosignTypes[ev])
 			}
 			cancels, downloads = v.Counts.Cancels, v.Counts.Downloads
 			rep.refusedWebhooks += v.Counts.WebhooksRefused
 		case contractualis.Name:
-			v, _ := contractualisSim(stack).Process(r.res.ProviderRef)
+			v, _ := simulated.Contractualis(stack).Process(r.res.ProviderRef)
 			for _, ev := range v.Webhooks {
 				delivered = append(delivered, contractualisTypes[ev])
 			}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/internal/devstack"
+	"github.com/firmaflow/firmaflow/internal/simulated"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/contractualis"
@@ -161,19 +162,19 @@ func liveAt(stack *devstack.Stack, provider, title string) []string {
 	var ids []string
 	switch provider {
 	case autosign.Name:
-		for _, id := range autosignSim(stack).Processes() {
-			if v, ok := autosignSim(stack).Process(id); ok && v.Name == title && v.Status != autosign.StatusDraft {
+		for _, id := range simulated.Autosign(stack).Processes() {
+			if v, ok := simulated.Autosign(stack).Process(id); ok && v.Name == title && v.Status != autosign.StatusDraft {
 				ids = append(ids, id)
 			}
 		}
 	case arqsign.Name:
-		for _, v := range arqsignSim(stack).Processes() {
+		for _, v := range simulated.ArqSIGN(stack).Processes() {
 			if v.Name == title && v.Status != arqsign.StatusCancelled {
 				ids = append(ids, v.ID)
 			}
 		}
 	case contractualis.Name:
-		for _, v := range contractualisSim(stack).Processes() {
+		for _, v := range simulated.Contractualis(stack).Processes() {
 			if v.Name == title && v.Status != contractualis.StatusDeleted {
 				ids = append(ids, v.ID)
 			}
