@@ -1,18 +1,16 @@
-package loadtest
+package callcount
 
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 )
 
-func TestCallCounterCountsEachCallByMethod(t *testing.T) {
-	c := NewCallCounter()
+func TestCounterCountsEachCallByMethod(t *testing.T) {
+	c := New()
 	failing := errors.New("unavailable")
 	invoke := func(err error) grpc.UnaryInvoker {
 		return func(context.Context, string, any, any, *grpc.ClientConn, ...grpc.CallOption) error { return err }
@@ -29,26 +27,7 @@ func TestCallCounterCountsEachCallByMethod(t *testing.T) {
 	require.Equal(t, "ListWorkflowExecutions=1 SignalWorkflowExecution=1", since.String())
 	require.Equal(t, int64(3), c.Snapshot().Total())
 
-	var none *CallCounter
+	var none *Counter
 	require.Nil(t, none.Snapshot())
 	require.Equal(t, "n/a", none.Snapshot().Since(nil).PerItem(10))
-}
-
-func TestWebhookCounterCountsOnlyWebhookPosts(t *testing.T) {
-	var w WebhookCounter
-	h := w.Middleware(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) { rw.WriteHeader(http.StatusNoContent) }))
-	for _, r := range []*http.Request{
-		httptest.NewRequest(http.MethodPost, "/webhooks/autosign", nil),
-		httptest.NewRequest(http.MethodPost, "/webhooks/arqsign/monitoring", nil),
-		httptest.NewRequest(http.MethodGet, "/webhooks/autosign", nil),
-		httptest.NewRequest(http.MethodPost, "/api/v1/processes", nil),
-		httptest.NewRequest(http.MethodGet, "/healthz", nil),
-	} {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		require.Equal(t, http.StatusNoContent, rec.Code, "the request reaches the bridge")
-	}
-	require.Equal(t, int64(2), w.Count())
-	var none *WebhookCounter
-	require.Equal(t, int64(-1), none.Count())
 }

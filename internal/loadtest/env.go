@@ -16,6 +16,7 @@ import (
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/internal/app"
+	"github.com/firmaflow/firmaflow/internal/callcount"
 	"github.com/firmaflow/firmaflow/internal/devstack"
 	"github.com/firmaflow/firmaflow/internal/modules"
 	"github.com/firmaflow/firmaflow/providers"
@@ -32,12 +33,12 @@ type Env struct {
 	// Raw sends the ingest scenario's raw signals on a connection of its
 	// own; RawCalls counts its calls.
 	Raw      client.Client
-	RawCalls *CallCounter
+	RawCalls *callcount.Counter
 	// BridgeURL is where webhooks go. BridgeCalls counts the bridge's
 	// Temporal calls and Webhooks the webhooks it receives; both are nil
 	// when the bridge runs elsewhere.
 	BridgeURL   string
-	BridgeCalls *CallCounter
+	BridgeCalls *callcount.Counter
 	Webhooks    *WebhookCounter
 	Store       *docstore.Store
 	Providers   *providers.Registry
@@ -74,7 +75,7 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (_ *Env, err error
 	if log == nil {
 		log = slog.Default()
 	}
-	env := &Env{Log: log, Simulated: true, BridgeCalls: NewCallCounter(), Webhooks: &WebhookCounter{}, RawCalls: NewCallCounter()}
+	env := &Env{Log: log, Simulated: true, BridgeCalls: callcount.New(), Webhooks: &WebhookCounter{}, RawCalls: callcount.New()}
 	defer func() {
 		if err != nil {
 			env.Close()
@@ -122,7 +123,7 @@ func Connect(ctx context.Context, cfg config.Config, bridgeURL string, log *slog
 	if log == nil {
 		log = slog.Default()
 	}
-	env := &Env{Config: cfg, Log: log, BridgeURL: bridgeURL, RawCalls: NewCallCounter(), BareListen: "127.0.0.1:0"}
+	env := &Env{Config: cfg, Log: log, BridgeURL: bridgeURL, RawCalls: callcount.New(), BareListen: "127.0.0.1:0"}
 	defer func() {
 		if err != nil {
 			env.Close()

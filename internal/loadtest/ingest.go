@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firmaflow/firmaflow/internal/callcount"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/starter/processes"
 )
@@ -43,7 +44,7 @@ type IngestPhase struct {
 	// Delivered is how many of the phase's events the workflows' histories hold.
 	Delivered int
 	// Calls are the Temporal calls made for the phase (nil: not counted).
-	Calls Calls
+	Calls callcount.Calls
 	// Webhooks is what the bridge received (-1: not counted); bridge phase only.
 	Webhooks int64
 	// Statuses counts the bridge's HTTP answers by code; bridge phase only.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/firmaflow/firmaflow/activities"
 	"github.com/firmaflow/firmaflow/internal/app"
+	"github.com/firmaflow/firmaflow/internal/callcount"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/starter/processes"
@@ -46,7 +47,7 @@ type LifecyclePhase struct {
 	Summary
 	// Calls are the Temporal calls of whatever received the webhooks (the
 	// bridge, the bare router); nil: not counted.
-	Calls Calls
+	Calls callcount.Calls
 	// Webhooks is what that receiver got (-1: not counted).
 	Webhooks int64
 	// StoredBytes is the size of the documents the processes fetched.
@@ -167,7 +168,7 @@ func storedBytes(docs []signing.StoredDocument) int64 {
 
 // bareService is the baseline's worker and webhook router.
 type bareService struct {
-	calls    *CallCounter
+	calls    *callcount.Counter
 	webhooks *WebhookCounter
 	close    func()
 }
@@ -176,7 +177,7 @@ type bareService struct {
 // own, as the bridge has) and a worker for the bare workflow whose
 // providers send the router's address as each process's webhook endpoint.
 func startBare(ctx context.Context, env *Env) (_ *bareService, err error) {
-	svc := &bareService{calls: NewCallCounter(), webhooks: &WebhookCounter{}}
+	svc := &bareService{calls: callcount.New(), webhooks: &WebhookCounter{}}
 	var closers []func()
 	svc.close = func() {
 		for i := len(closers) - 1; i >= 0; i-- {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/firmaflow/firmaflow/internal/callcount"
 )
 
 var (
@@ -38,8 +40,8 @@ func TestLifecycleLineFormat(t *testing.T) {
 func TestPrintIngestShowsCallsAnswersAndEndsWithTheLine(t *testing.T) {
 	r := IngestResult{Provider: "autosign", Processes: 3, Concurrency: 4,
 		Bridge: IngestPhase{Summary: Summary{Count: 10, Failed: 2, PerSecond: 50}, Delivered: 10,
-			Calls: Calls{"ListWorkflowExecutions": 12, "SignalWorkflowExecution": 24}, Statuses: map[int]int{200: 10, 503: 2}},
-		Raw: IngestPhase{Summary: Summary{Count: 12, PerSecond: 100}, Delivered: 12, Calls: Calls{"SignalWorkflowExecution": 12}}}
+			Calls: callcount.Calls{"ListWorkflowExecutions": 12, "SignalWorkflowExecution": 24}, Statuses: map[int]int{200: 10, 503: 2}},
+		Raw: IngestPhase{Summary: Summary{Count: 12, PerSecond: 100}, Delivered: 12, Calls: callcount.Calls{"SignalWorkflowExecution": 12}}}
 	var b bytes.Buffer
 	PrintIngest(&b, r)
 	out := b.String()
@@ -57,7 +59,7 @@ func TestPrintIngestShowsCallsAnswersAndEndsWithTheLine(t *testing.T) {
 func TestPrintLifecycleEndsWithTheLineAndSaysWhatWasNotCounted(t *testing.T) {
 	r := LifecycleResult{Provider: "autosign", Processes: 2, Concurrency: 2,
 		Firmaflow: LifecyclePhase{Summary: Summary{Count: 2, PerSecond: 1}, Webhooks: -1},
-		Bare:      LifecyclePhase{Summary: Summary{Count: 2, PerSecond: 2}, Webhooks: 8, Calls: Calls{"SignalWorkflowExecution": 8}}}
+		Bare:      LifecyclePhase{Summary: Summary{Count: 2, PerSecond: 2}, Webhooks: 8, Calls: callcount.Calls{"SignalWorkflowExecution": 8}}}
 	var b bytes.Buffer
 	PrintLifecycle(&b, r)
 	out := b.String()

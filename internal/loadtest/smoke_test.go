@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/firmaflow/firmaflow/internal/callcount"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/signing"
@@ -48,7 +49,7 @@ func TestScenariosOnTheEmbeddedStack(t *testing.T) {
 			require.Equal(t, map[int]int{200: c.events}, res.Bridge.Statuses)
 			require.Equal(t, int64(c.events), res.Bridge.Webhooks, "the bridge got the load tool's webhooks and no simulator's")
 			require.GreaterOrEqual(t, res.Bridge.Calls.Total(), int64(c.events), "at least one Temporal call per webhook")
-			require.Equal(t, Calls{"SignalWorkflowExecution": int64(c.events)}, res.Raw.Calls)
+			require.Equal(t, callcount.Calls{"SignalWorkflowExecution": int64(c.events)}, res.Raw.Calls)
 			requireApplied(ctx, t, env, res)
 		})
 	}
