@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/firmaflow/firmaflow/docstore"
-	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/cellosign"
@@ -23,20 +22,7 @@ const edgeSecret = "the real secret"
 // unless opts has its own secrets or deliverer.
 func edgeBridge(t testing.TB, opts Options) *Bridge {
 	t.Helper()
-	reg := providers.NewRegistry()
-	base := "http://provider.test"
-	a, err := arqsign.New(arqsign.Options{BaseURL: base})
-	require.NoError(t, err)
-	c, err := contractualis.New(contractualis.Options{BaseURL: base})
-	require.NoError(t, err)
-	s, err := autosign.New(autosign.Options{BaseURL: base})
-	require.NoError(t, err)
-	cs, err := cellosign.New(cellosign.Options{BaseURL: base})
-	require.NoError(t, err)
-	reg.Register(a, a)
-	reg.Register(c, c)
-	reg.Register(s, s)
-	reg.Register(cs, cs)
+	reg := realProviders(t)
 	store, err := docstore.Open(context.Background(), "mem://")
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })

@@ -32,20 +32,7 @@ func realBridge(t *testing.T, d Deliverer) *Bridge {
 
 func realBridgeWithStore(t *testing.T, d Deliverer, storeURL string) *Bridge {
 	t.Helper()
-	reg := providers.NewRegistry()
-	base := "http://provider.test"
-	a, err := arqsign.New(arqsign.Options{BaseURL: base})
-	require.NoError(t, err)
-	c, err := contractualis.New(contractualis.Options{BaseURL: base})
-	require.NoError(t, err)
-	s, err := autosign.New(autosign.Options{BaseURL: base})
-	require.NoError(t, err)
-	cs, err := cellosign.New(cellosign.Options{BaseURL: base})
-	require.NoError(t, err)
-	reg.Register(a, a)
-	reg.Register(c, c)
-	reg.Register(s, s)
-	reg.Register(cs, cs)
+	reg := realProviders(t)
 	store, err := docstore.Open(context.Background(), storeURL)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
@@ -221,4 +208,25 @@ func TestDocumentKeysFitAFileName(t *testing.T) {
 		key := activities.DocumentKey("p1", 99, signing.EventDocument{Kind: kind, Name: name})
 		require.LessOrEqual(t, len(path.Base(key)), 255, key)
 	}
+}
+
+// realProviders registers the four real providers' clients and webhook
+// parsers (pointed nowhere: webhook tests never call their APIs).
+func realProviders(t testing.TB) *providers.Registry {
+	t.Helper()
+	reg := providers.NewRegistry()
+	base := "http://provider.test"
+	a, err := arqsign.New(arqsign.Options{BaseURL: base})
+	require.NoError(t, err)
+	c, err := contractualis.New(contractualis.Options{BaseURL: base})
+	require.NoError(t, err)
+	s, err := autosign.New(autosign.Options{BaseURL: base})
+	require.NoError(t, err)
+	cs, err := cellosign.New(cellosign.Options{BaseURL: base})
+	require.NoError(t, err)
+	reg.Register(a, a)
+	reg.Register(c, c)
+	reg.Register(s, s)
+	reg.Register(cs, cs)
+	return reg
 }
