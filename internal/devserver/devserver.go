@@ -1,29 +1,24 @@
 // Package devserver provides the embedded Temporal: the Temporal CLI dev
 // server (SQLite, with the UI), built from source from the pinned tools
 // module in tools/temporal — never a downloaded binary. The build takes a few
-// minutes once; the binary is cached under bin/ keyed by the tools module's
-// go.sum, so a change of pin rebuilds it.
+// minutes once; binaries are cached under bin/ keyed by the tools module's
+// go.sum, so a change of pin rebuilds them. The same module pins the real
+// server and its SQL tool (ServerBinary, SQLToolBinary) for the scale-out
+// profile.
 package devserver
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"time"
 
 	"github.com/firmaflow/firmaflow/signing"
 )
-
-// EnvBinary names an existing Temporal CLI binary to use instead of building one.
-const EnvBinary = "FIRMAFLOW_TEMPORAL_CLI"
 
 // RepoRoot finds the repository root (the directory holding tools/temporal)
 // from the working directory upwards.
@@ -46,42 +41,7 @@ func RepoRoot() (string, error) {
 
 // Binary returns the path of the Temporal CLI, building it if needed.
 func Binary(ctx context.Context, log *slog.Logger) (string, error) {
-	if p := os.Getenv(EnvBinary); p != "" {
-		return p, nil
-	}
-	root, err := RepoRoot()
-	if err != nil {
-		return "", err
-	}
-	toolsDir := filepath.Join(root, "tools", "temporal")
-	sum, err := os.ReadFile(filepath.Join(toolsDir, "go.sum"))
-	if err != nil {
-		return "", fmt.Errorf("devserver: %w", err)
-	}
-	digest := sha256.Sum256(sum)
-	bin := filepath.Join(root, "bin", "temporal-"+hex.EncodeToString(digest[:])[:12])
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
-		return "", err
-	}
-	log.Info("building the Temporal CLI dev server from tools/temporal (first time only, a few minutes)")
-	start := time.Now()
-	tmp := fmt.Sprintf("%s.tmp-%d", bin, os.Getpid())
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", tmp, "github.com/temporalio/cli/cmd/temporal")
-	cmd.Dir = toolsDir
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		os.Remove(tmp)
-		return "", fmt.Errorf("devserver: build Temporal CLI: %w", err)
-	}
-	// Rename is atomic: a concurrent builder never sees half a binary.
-	if err := os.Rename(tmp, bin); err != nil {
-		return "", err
-	}
-	log.Info("Temporal CLI built", "path", bin, "took", time.Since(start).Round(time.Second))
-	return bin, nil
+	return buildTool(ctx, log, cliTool)
 }
 
 // Options for Start.
