@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/firmaflow/firmaflow/activities"
@@ -122,4 +124,37 @@ func TestRouteHandOverIsTracedUnderTheHeldEvent(t *testing.T) {
 	require.Len(t, handOver, 1)
 	require.Equal(t, held[0].SpanContext.TraceID(), handOver[0].SpanContext.TraceID())
 	require.Equal(t, held[0].SpanContext.SpanID(), handOver[0].Parent.SpanID())
+}
+
+// An inbox forwards its batch in the trace of the first event it held.
+func TestInboxForwardIsTracedUnderTheHeldEvent(t *testing.T) {
+	opts, exporter := tracedWorker(t)
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(EventInbox)
+	env.RegisterActivity(acts)
+	env.SetWorkerOptions(opts)
+	const workflowID = "traced-inbox"
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflowID})
+	ownerAt := env.Now().Add(time.Minute)
+	env.OnActivity(acts.FindOwner, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.OwnerQuery) (activities.Owner, error) {
+			if env.Now().Before(ownerAt) {
+				return activities.Owner{}, nil
+			}
+			return activities.Owner{WorkflowID: "signing-p", Running: true}, nil
+		})
+	env.OnActivity(acts.ForwardEvents, mock.Anything, mock.Anything).Return(nil).Once()
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(signing.SignalEvent, signing.Event{Key: "e1"}) }, time.Second)
+	env.ExecuteWorkflow(EventInbox, InboxInput{Provider: "arqsign", ProviderRef: "R", ClaimWindow: signing.Duration(time.Hour)})
+	require.NoError(t, env.GetWorkflowError())
+	env.AssertExpectations(t)
+
+	spans := exporter.GetSpans()
+	held := spansNamed(spans, workflowID, "HandleSignal:"+signing.SignalEvent)
+	require.Len(t, held, 1)
+	forward := spansNamed(spans, workflowID, "StartActivity:ForwardEvents")
+	require.Len(t, forward, 1)
+	require.Equal(t, held[0].SpanContext.TraceID(), forward[0].SpanContext.TraceID())
+	require.Equal(t, held[0].SpanContext.SpanID(), forward[0].Parent.SpanID())
 }
