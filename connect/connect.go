@@ -9,7 +9,6 @@ import (
 	"log/slog"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"google.golang.org/grpc"
 
@@ -20,7 +19,7 @@ import (
 // Temporal connects to the Temporal frontend cfg names. dialOptions go to
 // the gRPC connection (tests and the load tool count a client's calls).
 func Temporal(ctx context.Context, cfg config.Config, log *slog.Logger, dialOptions ...grpc.DialOption) (client.Client, error) {
-	tracing, err := telemetry.TemporalInterceptor()
+	interceptors, err := telemetry.TemporalInterceptors()
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +27,7 @@ func Temporal(ctx context.Context, cfg config.Config, log *slog.Logger, dialOpti
 		HostPort:          cfg.Temporal.Address,
 		Namespace:         cfg.Temporal.Namespace,
 		Logger:            sdklog.NewStructuredLogger(log),
-		Interceptors:      []interceptor.ClientInterceptor{tracing},
+		Interceptors:      interceptors,
 		MetricsHandler:    telemetry.TemporalMetricsHandler(),
 		ConnectionOptions: client.ConnectionOptions{DialOptions: dialOptions},
 	})

@@ -82,6 +82,7 @@ func run(m *testing.M) int {
 	if testing.Verbose() {
 		level = slog.LevelInfo
 	}
+	installTracing()
 	stack, err = devstack.Start(ctx, devstack.Options{
 		Config: cfg, DefaultScenario: arqsignsim.ScenarioSign, SimStepDelay: time.Millisecond,
 		Modules: append(slices.Clone(modules.All), fakeprovider.Module), // a fifth provider: one module, one line

@@ -53,8 +53,15 @@ func Setup(ctx context.Context, cfg config.Telemetry, component string) (func(co
 	return tp.Shutdown, nil
 }
 
-// TemporalInterceptor traces workflow starts, signals, queries, updates and
-// activities, propagating the caller's span into workflows and activities.
-func TemporalInterceptor() (interceptor.Interceptor, error) {
-	return opentelemetry.NewTracingInterceptor(opentelemetry.TracerOptions{})
+// TemporalInterceptors trace workflow starts, signals, queries, updates and
+// activities, propagating the caller's span into workflows and activities,
+// and the span of an event's signal into the activities the event causes
+// (EventContext). Clients apply them to the workers built from them, in
+// this order: the tracing interceptor outside, the event spans inside it.
+func TemporalInterceptors() ([]interceptor.ClientInterceptor, error) {
+	tracing, err := opentelemetry.NewTracingInterceptor(opentelemetry.TracerOptions{SpanContextKey: spanKey{}})
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: tracing interceptor: %w", err)
+	}
+	return []interceptor.ClientInterceptor{tracing, &eventTracing{}}, nil
 }

@@ -19,7 +19,7 @@ func TestExporters(t *testing.T) {
 	_, err := Setup(context.Background(), config.Telemetry{TracesExporter: "carrier-pigeon"}, "test")
 	require.Error(t, err)
 	require.NotNil(t, otel.GetTextMapPropagator())
-	i, err := TemporalInterceptor()
+	i, err := TemporalInterceptors()
 	require.NoError(t, err)
-	require.NotNil(t, i)
+	require.Len(t, i, 2)
 }

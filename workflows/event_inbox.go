@@ -8,6 +8,7 @@ import (
 
 	"github.com/firmaflow/firmaflow/activities"
 	"github.com/firmaflow/firmaflow/signing"
+	"github.com/firmaflow/firmaflow/telemetry"
 )
 
 // InboxWorkflowType is the workflow type of EventInbox.
@@ -134,7 +135,8 @@ func forward(ctx workflow.Context, events workflow.ReceiveChannel, owner activit
 	held = append(held, drainEvents(events)...)
 	for len(held) > 0 {
 		if owner.Running {
-			if err := workflow.ExecuteActivity(fwdCtx, acts.ForwardEvents,
+			// The batch, and so the owner's signals, join its first event's trace.
+			if err := workflow.ExecuteActivity(telemetry.EventContext(fwdCtx, held[0].Key), acts.ForwardEvents,
 				activities.ForwardInput{WorkflowID: owner.WorkflowID, Events: held}).Get(ctx, nil); err != nil {
 				return res, err
 			}

@@ -10,11 +10,14 @@ import (
 	"github.com/firmaflow/firmaflow/activities"
 	"github.com/firmaflow/firmaflow/providers"
 	"github.com/firmaflow/firmaflow/signing"
+	"github.com/firmaflow/firmaflow/telemetry"
 )
 
 // handleEvent applies one provider event. It returns an error only when the
 // process failed and the workflow should report failure.
 func (p *process) handleEvent(ctx workflow.Context, ev signing.Event) error {
+	// What the event causes is traced under its signal (the webhook's trace).
+	ctx = telemetry.EventContext(ctx, ev.Key)
 	if ev.Key == "" {
 		ev.Key = fmt.Sprintf("%s:%s:%s:%s", ev.Provider, ev.ProviderRef, ev.Type, signerKey(ev.Signer))
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/firmaflow/firmaflow/activities"
 	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
+	"github.com/firmaflow/firmaflow/telemetry"
 )
 
 // Route statuses (SigningStatus of a route run), for operators.
@@ -143,6 +144,9 @@ func (r *route) handOver(ctx workflow.Context) error {
 		Summary: "hand held events over to their process", StartToCloseTimeout: time.Minute, HeartbeatTimeout: 30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
 	})
+	// The hand-over, and so the owner's signals, join the first held
+	// event's trace.
+	actx = telemetry.EventContext(actx, r.held[0].Key)
 	var res activities.HandOverResult
 	if err := workflow.ExecuteActivity(actx, acts.HandOver,
 		activities.HandOverInput{WorkflowID: r.in.Owner, Events: r.held}).Get(ctx, &res); err != nil {
