@@ -13,7 +13,8 @@ import (
 )
 
 // TestMutualTLS: against a server that requires client certificates, a
-// process configured only through a temporal.toml profile does real work;
+// process configured only through a temporal.toml profile does real work
+// (connect.Temporal in the test, then the worker binary);
 // without a client certificate, or with one from another CA, the server
 // refuses the connection.
 func TestMutualTLS(t *testing.T) {
@@ -45,6 +46,10 @@ server_name = "localhost"
 
 	clientEnv(t, env)
 	runWorkflow(t)
+	t.Run("the worker binary", func(t *testing.T) {
+		clientEnv(t, env)
+		runWorkerBinary(t, pair)
+	})
 
 	t.Run("no client certificate", func(t *testing.T) {
 		clientEnv(t, env)
