@@ -58,6 +58,14 @@ type Server struct {
 	CAFile string
 	// LogFile holds the server's output.
 	LogFile string
+	logs    *os.File
+}
+
+// Stop stops the server and closes its log.
+func (s *Server) Stop() error {
+	err := s.Server.Stop()
+	s.logs.Close()
+	return err
 }
 
 // Start writes the configuration, starts the server, waits until it
@@ -124,7 +132,7 @@ func Start(ctx context.Context, log *slog.Logger, opts Options) (*Server, error)
 		logs.Close()
 		return nil, fmt.Errorf("%w (server log: %s)", err, logFile)
 	}
-	s := &Server{Server: srv, Address: admin.HostPort, CAFile: v.CAFile, LogFile: logFile}
+	s := &Server{Server: srv, Address: admin.HostPort, CAFile: v.CAFile, LogFile: logFile, logs: logs}
 	if err := registerNamespace(ctx, admin, opts.Namespace); err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("authserver: namespace %s: %w (server log: %s)", opts.Namespace, err, logFile)
