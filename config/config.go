@@ -33,17 +33,6 @@ type Config struct {
 	Providers map[string]Section
 }
 
-// Temporal is where workflows run.
-type Temporal struct {
-	Address   string `env:"TEMPORAL_ADDRESS, default=localhost:7233"`
-	Namespace string `env:"TEMPORAL_NAMESPACE, default=default"`
-	TaskQueue string `env:"FIRMAFLOW_TASK_QUEUE, default=firmaflow"`
-	// UIURL is used to print links to runs.
-	UIURL string `env:"FIRMAFLOW_TEMPORAL_UI_URL, default=http://localhost:8233"`
-	// RegisterSearchAttributes makes the worker add missing search attributes at start-up.
-	RegisterSearchAttributes bool `env:"FIRMAFLOW_REGISTER_SEARCH_ATTRIBUTES, default=true"`
-}
-
 // Store is where documents live.
 type Store struct {
 	// URL of the document store: a directory, file:///dir, s3://bucket?region=..., or mem://.
@@ -132,7 +121,7 @@ type Log struct {
 
 // Load reads the configuration from the process environment.
 func Load(ctx context.Context) (Config, error) {
-	return LoadFrom(ctx, envconfig.OsLookuper())
+	return LoadFrom(ctx, OSLookuper())
 }
 
 // LoadFrom reads the configuration from a lookuper (tests use a map).
@@ -147,6 +136,9 @@ func LoadFrom(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 		return Config{}, fmt.Errorf("config: OTEL_TRACES_EXPORTER=%q: want none, stdout or otlp", c.Telemetry.TracesExporter)
 	}
 	if _, err := parseLevel(c.Log.Level); err != nil {
+		return Config{}, err
+	}
+	if err := c.Temporal.resolve(l); err != nil {
 		return Config{}, err
 	}
 	return c, nil

@@ -150,7 +150,10 @@ func devstackArgs(t *testing.T, dir string, extra ...string) []string {
 func startDevstack(t *testing.T, bin string, args []string, dir string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "FIRMAFLOW_DOCSTORE_URL="+filepath.Join(dir, "docs"), "FIRMAFLOW_LOG_LEVEL=warn")
+	cmd.Env = append(os.Environ(), "FIRMAFLOW_DOCSTORE_URL="+filepath.Join(dir, "docs"), "FIRMAFLOW_LOG_LEVEL=warn",
+		// A host whose temporal CLI talks to a cloud namespace: the stack
+		// still talks plain gRPC to its own dev server.
+		"TEMPORAL_API_KEY=the-hosts-cloud-key")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -89,28 +89,35 @@ func freeHostPort() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// startProcess runs the CLI's start-dev with args and waits until its
-// frontend answers, failing as soon as the child exits.
-func startProcess(ctx context.Context, bin string, args []string, hostPort, namespace string, logs io.Writer) (*Server, error) {
+// StartProcess runs a Temporal server binary (the CLI's start-dev, the real
+// server) with args and waits until its frontend answers plain gRPC at
+// hostPort, failing as soon as the child exits.
+func StartProcess(ctx context.Context, bin string, args []string, hostPort, namespace string, logs io.Writer) (*Server, error) {
+	return StartProcessDialing(ctx, bin, args, client.Options{HostPort: hostPort, Namespace: namespace}, logs)
+}
+
+// StartProcessDialing is StartProcess for a frontend that answers only
+// clients dialing as dial says (TLS, client certificate, credentials).
+func StartProcessDialing(ctx context.Context, bin string, args []string, dial client.Options, logs io.Writer) (*Server, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("devserver: start %s: %w", bin, err)
 	}
-	s := &Server{cmd: cmd, hostPort: hostPort, exited: make(chan struct{})}
+	s := &Server{cmd: cmd, hostPort: dial.HostPort, exited: make(chan struct{})}
 	go func() {
 		s.waitErr = cmd.Wait()
 		close(s.exited)
 	}()
-	if err := s.waitReady(ctx, namespace); err != nil {
+	if err := s.waitReady(ctx, dial); err != nil {
 		s.Stop()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) waitReady(ctx context.Context, namespace string) error {
+func (s *Server) waitReady(ctx context.Context, dial client.Options) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var lastErr error
@@ -120,7 +127,7 @@ func (s *Server) waitReady(ctx context.Context, namespace string) error {
 			return fmt.Errorf("devserver: Temporal dev server exited before it was ready: %v", s.waitErr)
 		default:
 		}
-		c, err := client.DialContext(ctx, client.Options{HostPort: s.hostPort, Namespace: namespace})
+		c, err := client.DialContext(ctx, dial)
 		if err == nil {
 			c.Close()
 			// Our child must still be the one answering.

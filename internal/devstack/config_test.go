@@ -2,12 +2,14 @@ package devstack
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/firmaflow/firmaflow/config"
+	"github.com/firmaflow/firmaflow/connect"
 	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/internal/modules"
 	"github.com/firmaflow/firmaflow/providers/autosign"
@@ -36,7 +38,10 @@ func TestDevSecretsArePublishedAndSwitchedOnExplicitly(t *testing.T) {
 	store, err := docstore.Open(context.Background(), "mem://")
 	require.NoError(t, err)
 	defer store.Close()
-	env := lookup{}
+	// A host whose temporal CLI talks to a cloud namespace: the worker
+	// still joins the dev server in plain gRPC, with no key.
+	env := lookup{"TEMPORAL_API_KEY": "the host's key", "TEMPORAL_TLS_SERVER_NAME": "cloud.example",
+		"TEMPORAL_CONFIG_FILE": filepath.Join(t.TempDir(), "absent.toml")}
 	for _, kv := range (&Stack{Config: cfg, Store: store}).WorkerEnv() {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
@@ -44,6 +49,10 @@ func TestDevSecretsArePublishedAndSwitchedOnExplicitly(t *testing.T) {
 	fromEnv, err := modules.LoadFrom(context.Background(), env, modules.All)
 	require.NoError(t, err)
 	require.NoError(t, fromEnv.CheckSecrets(config.RoleWorker), "the worker binary joins the dev stack")
+	conn, err := connect.Options(fromEnv.Temporal)
+	require.NoError(t, err)
+	require.Nil(t, conn.Credentials)
+	require.True(t, conn.ConnectionOptions.TLSDisabled)
 	require.True(t, fromEnv.Downloads.AllowPrivate)
 	require.True(t, fromEnv.Callbacks.AllowHTTP)
 	for name, section := range cfg.Providers {

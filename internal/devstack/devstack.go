@@ -140,6 +140,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	s.Temporal, err = devserver.Start(ctx, log, devserver.Options{
 		HostPort: opts.TemporalHostPort, UIPort: opts.UIPort, DBFile: dbFile, Logs: opts.TemporalLogs,
+		Namespace: opts.Config.Temporal.Namespace,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("devstack: start Temporal: %w", err)
@@ -149,6 +150,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	cfg := devConfig(opts.Config, opts.Modules, s.BridgeURL, s.SimURLs)
 	cfg.Temporal.Address = s.Temporal.FrontendHostPort()
+	cfg.Temporal.Plain()
 	if s.UIURL != "" {
 		cfg.Temporal.UIURL = s.UIURL
 	}
@@ -272,6 +274,9 @@ func (s *Stack) WorkerEnv() []string {
 	c := s.Config
 	kv := map[string]string{
 		"TEMPORAL_ADDRESS": c.Temporal.Address, "TEMPORAL_NAMESPACE": c.Temporal.Namespace,
+		// The dev server speaks plain gRPC: these turn off whatever TLS or
+		// API key the host's Temporal environment configuration holds.
+		"TEMPORAL_TLS": "false", "TEMPORAL_API_KEY": "",
 		"FIRMAFLOW_TASK_QUEUE": c.Temporal.TaskQueue, "FIRMAFLOW_DOCSTORE_URL": s.Store.URL(),
 		"FIRMAFLOW_ALLOW_PRIVATE_DOWNLOADS": strconv.FormatBool(c.Downloads.AllowPrivate), "FIRMAFLOW_LOG_LEVEL": "warn",
 		"FIRMAFLOW_ALLOW_HTTP_CALLBACKS": strconv.FormatBool(c.Callbacks.AllowHTTP),

@@ -33,7 +33,7 @@ var All = []providers.Module{
 // Load reads the whole configuration, every provider's section included,
 // from the process environment.
 func Load(ctx context.Context) (config.Config, error) {
-	return LoadFrom(ctx, envconfig.OsLookuper(), All)
+	return LoadFrom(ctx, config.OSLookuper(), All)
 }
 
 // LoadFrom reads the configuration with mods' sections from l (tests use a map).
