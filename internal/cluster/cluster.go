@@ -59,6 +59,7 @@ type Cluster struct {
 	workerBin        string
 	bridgeBin        string
 	closeLogs        []func() error
+	front            *front
 }
 
 // Start brings the profile up, in order: PostgreSQL, the schemas, the
@@ -187,9 +188,10 @@ func (c *Cluster) startStack(ctx context.Context) error {
 	for i, m := range modules.All {
 		sims[m.Name] = c.Ports.Simulator(i)
 	}
+	c.front = newFront(bridges)
 	var err error
 	c.Stack, err = devstack.Start(ctx, devstack.Options{
-		TemporalAddress: c.Ports.Frontend(), BridgeAddr: c.Ports.Front(), BridgeHandler: newFront(bridges),
+		TemporalAddress: c.Ports.Frontend(), BridgeAddr: c.Ports.Front(), BridgeHandler: c.front,
 		SimulatorAddrs: sims, StateDir: c.opts.StateDir, Config: cfg, NoWorker: true,
 		DefaultScenario: c.opts.DefaultScenario, SimStepDelay: c.opts.SimStepDelay, SimFaults: c.opts.SimFaults,
 		Logger: c.log,
@@ -244,6 +246,9 @@ func (c *Cluster) RestartPostgres(ctx context.Context) error {
 	c.pg.stop(syscall.SIGQUIT)
 	return c.pg.start(ctx)
 }
+
+// BridgeServed is how many requests bridge i answered through the front.
+func (c *Cluster) BridgeServed(i int) int64 { return c.front.served[i].Load() }
 
 // BridgeURL is where webhooks and API calls go (the front).
 func (c *Cluster) BridgeURL() string { return c.Stack.BridgeURL }

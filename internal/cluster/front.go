@@ -19,10 +19,11 @@ type front struct {
 	bridges []string // base URLs
 	next    atomic.Uint64
 	client  *http.Client
+	served  []atomic.Int64 // requests each bridge answered
 }
 
 func newFront(bridges []string) *front {
-	return &front{bridges: bridges, client: &http.Client{
+	return &front{bridges: bridges, served: make([]atomic.Int64, len(bridges)), client: &http.Client{
 		Timeout:       2 * time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
@@ -36,7 +37,8 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := f.next.Add(1)
 	for i := range len(f.bridges) {
-		base := f.bridges[(int(start)+i)%len(f.bridges)]
+		n := (int(start) + i) % len(f.bridges)
+		base := f.bridges[n]
 		req, err := http.NewRequestWithContext(r.Context(), r.Method, base+r.URL.RequestURI(), bytes.NewReader(body))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -47,6 +49,7 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			continue // this bridge is down: the next one
 		}
+		f.served[n].Add(1)
 		for k, v := range resp.Header {
 			w.Header()[k] = v
 		}
