@@ -210,7 +210,7 @@ func (c *Cluster) logFile(dir, name string) (*os.File, error) {
 
 // StartWorker starts worker i (again, after KillWorker).
 func (c *Cluster) StartWorker(i int) error {
-	env := append(c.Stack.WorkerEnv(), "FIRMAFLOW_WORKER_METRICS_ADDR="+c.Ports.WorkerMetrics(i))
+	env := append(c.Stack.WorkerEnv(), settings(WorkerSettings(c.Ports, i))...)
 	p, err := startBinary(fmt.Sprintf("worker %d", i+1), c.workerBin, env,
 		filepath.Join(c.opts.StateDir, "logs", fmt.Sprintf("worker-%d.log", i+1)))
 	if err != nil {
@@ -220,14 +220,34 @@ func (c *Cluster) StartWorker(i int) error {
 	return nil
 }
 
+// WorkerSettings are worker i's own settings (beside the stack's
+// WorkerEnv): where it serves its metrics.
+func WorkerSettings(p Ports, i int) map[string]string {
+	return map[string]string{"FIRMAFLOW_WORKER_METRICS_ADDR": p.WorkerMetrics(i)}
+}
+
+// BridgeSettings are bridge i's own settings: its address, which serves
+// the webhooks, the API and /metrics.
+func BridgeSettings(p Ports, i int) map[string]string {
+	return map[string]string{"FIRMAFLOW_BRIDGE_ADDR": p.Bridge(i)}
+}
+
+func settings(kv map[string]string) []string {
+	var env []string
+	for k, v := range kv {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
 // KillWorker kills worker i without warning (SIGKILL).
 func (c *Cluster) KillWorker(i int) { c.workers[i].signal(syscall.SIGKILL) }
 
 // StartBridge starts bridge i (again, after KillBridge) and waits until it
 // is ready.
 func (c *Cluster) StartBridge(ctx context.Context, i int) error {
-	env := append(c.Stack.WorkerEnv(), "FIRMAFLOW_BRIDGE_ADDR="+c.Ports.Bridge(i),
-		"FIRMAFLOW_API_TOKEN="+c.Stack.Config.Bridge.APIToken)
+	env := append(c.Stack.WorkerEnv(), settings(BridgeSettings(c.Ports, i))...)
+	env = append(env, "FIRMAFLOW_API_TOKEN="+c.Stack.Config.Bridge.APIToken)
 	p, err := startBinary(fmt.Sprintf("bridge %d", i+1), c.bridgeBin, env,
 		filepath.Join(c.opts.StateDir, "logs", fmt.Sprintf("bridge-%d.log", i+1)))
 	if err != nil {

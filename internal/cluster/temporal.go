@@ -28,6 +28,8 @@ const (
 	ConfigDir  = "deploy/temporal"
 	ConfigEnv  = "postgres"
 	Namespace  = "default"
+	// Retention of closed workflows in Namespace.
+	Retention = 72 * time.Hour
 	serverArgs = "--config " + ConfigDir + " --env " + ConfigEnv + " --allow-no-auth start"
 )
 
@@ -50,6 +52,23 @@ func ServerEnv(p Ports, root string) map[string]string {
 		"TEMPORAL_METRICS_ADDR":   p.ServerMetrics(),
 		"TEMPORAL_DYNAMIC_CONFIG": filepath.Join(root, ConfigDir, "dynamicconfig.yaml"),
 	}
+}
+
+// NamespaceScript registers Namespace with the Temporal CLI (its address
+// from TEMPORAL_ADDRESS), as docker-compose.yml's temporal-setup service
+// runs it; this profile does the same through the API (prepareNamespace).
+// The search attributes are the worker's to add there
+// (FIRMAFLOW_REGISTER_SEARCH_ATTRIBUTES).
+func NamespaceScript() string {
+	return fmt.Sprintf("temporal operator namespace describe --namespace %[1]s || temporal operator namespace create --namespace %[1]s --retention %[2]dh\n",
+		Namespace, int(Retention.Hours()))
+}
+
+// MetricsJobs are the jobs Prometheus scrapes in docker-compose.yml, each
+// with the setting that says where its processes serve /metrics; this
+// profile sets the same (ServerEnv, WorkerSettings, BridgeSettings).
+var MetricsJobs = map[string]string{
+	"temporal": "TEMPORAL_METRICS_ADDR", "worker": "FIRMAFLOW_WORKER_METRICS_ADDR", "bridge": "FIRMAFLOW_BRIDGE_ADDR",
 }
 
 // serverModuleDir is the pinned Temporal server module's source (its
@@ -101,7 +120,7 @@ func prepareNamespace(ctx context.Context, hostPort string) error {
 	defer cancel()
 	return poll(ctx, func() error {
 		_, err := c.WorkflowService().RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
-			Namespace: Namespace, WorkflowExecutionRetentionPeriod: durationpb.New(72 * time.Hour),
+			Namespace: Namespace, WorkflowExecutionRetentionPeriod: durationpb.New(Retention),
 		})
 		var exists *serviceerror.NamespaceAlreadyExists
 		if err != nil && !errors.As(err, &exists) {
