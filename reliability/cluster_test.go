@@ -42,7 +42,7 @@ func TestClusterFaultInjection(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(state) })
 	workerBin, bridgeBin, err := cluster.BuildBinaries(ctx, t.TempDir())
 	require.NoError(t, err)
-	ports, err := cluster.FreePorts(21000, 22000)
+	ports, err := cluster.FreePorts(21400, 22000)
 	require.NoError(t, err)
 	cfg, err := config.LoadFrom(ctx, mapLookuper{"FIRMAFLOW_DOCSTORE_URL": filepath.Join(state, "documents")})
 	require.NoError(t, err)

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -50,6 +51,9 @@ func main() {
 		os.Exit(1)
 	}
 	defer c.Close()
+	if err := writeEnv(filepath.Join(*state, "worker.env"), c.Stack.WorkerEnv()); err != nil {
+		log.Warn("worker.env", "error", err)
+	}
 	p := c.Ports
 	fmt.Printf(`
 firmaflow scale-out profile is up (in %s)
@@ -61,6 +65,7 @@ firmaflow scale-out profile is up (in %s)
   Documents          %s
   Simulators         %s
   Logs               %s/logs
+  Workers' settings  %s/worker.env
 
 Load it:
   go run ./cmd/loadtest -temporal %s -bridge %s
@@ -68,9 +73,20 @@ Load it:
 Ctrl-C stops everything.
 `, time.Since(began).Round(time.Second), p.Postgres(), p.Frontend(), c.Stack.Config.Temporal.Namespace, c.Stack.Config.Temporal.TaskQueue,
 		p.ServerMetrics(), p.WorkerMetrics(0), p.WorkerMetrics(1), p.Bridge(0), p.Bridge(1), c.BridgeURL(),
-		c.Stack.Config.Bridge.APIToken, c.Stack.Store.URL(), simList(c.Stack.SimURLs), *state, p.Frontend(), c.BridgeURL())
+		c.Stack.Config.Bridge.APIToken, c.Stack.Store.URL(), simList(c.Stack.SimURLs), *state, *state, p.Frontend(), c.BridgeURL())
 	<-ctx.Done()
 	slog.Info("stopping the scale-out profile")
+}
+
+// writeEnv writes the workers' environment as a shell file, for the load
+// tool (the simulators' published secrets only).
+func writeEnv(path string, env []string) error {
+	var b strings.Builder
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(&b, "%s='%s'\n", k, strings.ReplaceAll(v, "'", `'\''`))
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
 func simList(urls map[string]string) string {

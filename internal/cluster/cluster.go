@@ -66,7 +66,7 @@ type Cluster struct {
 // server, the namespace and search attributes, the simulators, then the
 // workers and bridges. Close takes it down.
 func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
-	if opts.StateDir == "" || opts.Ports.Base <= 0 {
+	if opts.StateDir == "" {
 		return nil, errors.New("cluster: Options need a StateDir and Ports")
 	}
 	// PostgreSQL runs in its data directory: every path is absolute.
@@ -79,6 +79,9 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if err := opts.Ports.CheckFree(); err != nil {
+		return nil, err
 	}
 	c := &Cluster{Ports: opts.Ports, opts: opts, log: opts.Logger, workerBin: opts.WorkerBin, bridgeBin: opts.BridgeBin}
 	defer func() {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+
+	"github.com/firmaflow/firmaflow/internal/devserver"
 )
 
 // Ports lays out every fixed port of the profile from one base, so a
@@ -70,13 +72,19 @@ func FreePorts(from, to int) (Ports, error) {
 	return Ports{}, fmt.Errorf("cluster: no free block of %d ports in [%d, %d)", portCount, from, to)
 }
 
-func blockFree(base int) bool {
-	for port := base; port < base+portCount; port++ {
-		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err != nil {
-			return false
-		}
-		ln.Close()
+func blockFree(base int) bool { return Ports{Base: base}.CheckFree() == nil }
+
+// CheckFree reports the first port of the block that is taken (another
+// profile or server running), as a *devserver.PortInUseError: the profile
+// refuses to start rather than half-start beside it.
+func (p Ports) CheckFree() error {
+	if p.Base <= 0 || p.Base+portCount > 32768 {
+		return fmt.Errorf("cluster: port base %d out of range: Temporal's membership ports must stay at or below 32767", p.Base)
 	}
-	return true
+	for port := p.Base; port < p.Base+portCount; port++ {
+		if err := devserver.CheckFree(fmt.Sprintf("scale-out profile (base %d)", p.Base), net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -25,11 +25,11 @@ import (
 // The server's configuration: one template for this profile and
 // docker-compose.yml (ConfigDir/ConfigEnv.yaml, rendered by the server).
 const (
-	ConfigDir  = "deploy/temporal"
-	ConfigEnv  = "postgres"
-	Namespace  = "default"
+	ConfigDir = "deploy/temporal"
+	ConfigEnv = "postgres"
+	Namespace = "default"
 	// Retention of closed workflows in Namespace.
-	Retention = 72 * time.Hour
+	Retention  = 72 * time.Hour
 	serverArgs = "--config " + ConfigDir + " --env " + ConfigEnv + " --allow-no-auth start"
 )
 
