@@ -120,10 +120,13 @@ func (p *postgres) command(ctx context.Context, name string, args ...string) *ex
 // start runs the server (loopback only, its socket in its data directory)
 // and waits until it accepts connections.
 func (p *postgres) start(ctx context.Context) error {
-	// fsync off: a development profile, restarted rather than recovered
-	// from power loss; it keeps the tests' disk writes cheap.
+	// fsync off: a development profile, which survives its server's crash
+	// (what is written sits in the OS's cache) but not the machine's; it
+	// keeps the tests' disk writes cheap. Commits stay synchronous: an
+	// asynchronous commit is lost when the server crashes, and Temporal
+	// must never lose what it was told is written.
 	cmd := exec.Command(filepath.Join(p.bin, "postgres"), "-D", p.dir, "-p", strconv.Itoa(p.port),
-		"-h", "127.0.0.1", "-k", p.dir, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "max_connections=300")
+		"-h", "127.0.0.1", "-k", p.dir, "-c", "fsync=off", "-c", "max_connections=300")
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
 	devserver.DieWithParent(cmd)
 	if p.cred != nil {
