@@ -18,11 +18,11 @@ import (
 
 type compose struct {
 	Services map[string]struct {
-		Image       string                                `yaml:"image"`
-		Build       *struct{ Context, Dockerfile string } `yaml:"build"`
-		Command     []string                              `yaml:"command"`
-		Environment map[string]string                     `yaml:"environment"`
-		Volumes     []string                              `yaml:"volumes"`
+		Image       string                                        `yaml:"image"`
+		Build       *struct{ Context, Dockerfile, Target string } `yaml:"build"`
+		Command     []string                                      `yaml:"command"`
+		Environment map[string]string                             `yaml:"environment"`
+		Volumes     []string                                      `yaml:"volumes"`
 	} `yaml:"services"`
 }
 
@@ -50,7 +50,7 @@ func configVars() map[string]bool {
 
 func TestComposeMatchesTheCode(t *testing.T) {
 	c := checkComposeFile(t, "../docker-compose.yml")
-	for _, want := range []string{"temporal", "temporal-ui", "postgresql", "worker", "bridge", "otel-collector"} {
+	for _, want := range []string{"temporal", "temporal-schema", "temporal-setup", "temporal-ui", "postgresql", "worker", "bridge", "otel-collector", "prometheus"} {
 		require.Contains(t, c.Services, want)
 	}
 	require.Equal(t, "temporal:7233", c.Services["worker"].Environment["TEMPORAL_ADDRESS"])
@@ -74,6 +74,11 @@ func checkComposeFile(t *testing.T, path string) compose {
 	require.NoError(t, err)
 	vars := configVars()
 	for name, svc := range c.Services {
+		if svc.Build != nil && svc.Build.Target != "" {
+			// A Temporal stage (cluster_test.go checks those services).
+			require.Contains(t, string(dockerfile), " AS "+svc.Build.Target+"\n", name)
+			continue
+		}
 		if svc.Build != nil {
 			require.FileExists(t, filepath.Join("..", svc.Build.Dockerfile), name)
 			require.NotEmpty(t, svc.Command, name)

@@ -38,7 +38,12 @@ func judge(ctx context.Context, stack *devstack.Stack, runs []*run) *oracle.Repo
 	for _, r := range runs {
 		id := r.in.ProcessID + " (" + r.k.provider + "/" + r.k.name() + ")"
 		if r.err != nil && r.res.ProviderRef == "" {
-			rep.Fail(id, "no result: %v", r.err)
+			// Where a process without a result stands, for diagnosis.
+			where := ""
+			if st, err := processes.State(ctx, stack.Client, r.in.ProcessID); err == nil {
+				where = fmt.Sprintf(" (status %s, provider ref %q)", st.Status, st.ProviderRef) + eventLog(st)
+			}
+			rep.Fail(id, "no result: %v%s", r.err, where)
 			continue
 		}
 		st, err := processes.State(ctx, stack.Client, r.in.ProcessID)

@@ -127,7 +127,7 @@ func Start(ctx context.Context, log *slog.Logger, opts Options) (*Server, error)
 		// refused and stop the server; nothing here needs it.
 		args = append(args, "--service", "frontend", "--service", "history", "--service", "matching")
 	}
-	srv, err := devserver.StartProcessDialing(ctx, bin, args, admin, logs)
+	srv, err := devserver.StartProcess(ctx, devserver.Process{Bin: bin, Args: args, HostPort: admin.HostPort, Logs: logs, Dial: admin})
 	if err != nil {
 		logs.Close()
 		return nil, fmt.Errorf("%w (server log: %s)", err, logFile)

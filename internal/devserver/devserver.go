@@ -105,5 +105,5 @@ func Start(ctx context.Context, log *slog.Logger, opts Options) (*Server, error)
 		args = append(args, "--search-attribute", name+"=Keyword")
 	}
 	log.Debug("starting the Temporal dev server", "path", bin, "args", args)
-	return StartProcess(ctx, bin, args, hostPort, ns, logs)
+	return StartProcess(ctx, Process{Bin: bin, Args: args, HostPort: hostPort, Namespace: ns, Logs: logs})
 }

@@ -14,7 +14,8 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
-// Server is a running Temporal CLI dev server: a child process of this one.
+// Server is a running Temporal server (the CLI's dev server or the real
+// server of the scale-out profile): a child process of this one.
 // It replaces testsuite.StartDevServer, which offers no hook on the child's
 // exec.Cmd and waits for "something answers on the port" — so it neither
 // ties the child's life to ours nor notices that the port it waited on was
@@ -89,42 +90,63 @@ func freeHostPort() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// StartProcess runs a Temporal server binary (the CLI's start-dev, the real
-// server) with args and waits until its frontend answers plain gRPC at
-// hostPort, failing as soon as the child exits.
-func StartProcess(ctx context.Context, bin string, args []string, hostPort, namespace string, logs io.Writer) (*Server, error) {
-	return StartProcessDialing(ctx, bin, args, client.Options{HostPort: hostPort, Namespace: namespace}, logs)
+// Process describes a Temporal server process for StartProcess.
+type Process struct {
+	Bin  string
+	Args []string
+	// Env is the child's whole environment; nil inherits ours.
+	Env []string
+	// HostPort is the frontend StartProcess waits for; Namespace the one
+	// its readiness check dials.
+	HostPort, Namespace string
+	Logs                io.Writer
+	// ReadyWithin bounds the wait for the frontend (default 2 minutes).
+	ReadyWithin time.Duration
+	// Dial is how the readiness check dials a frontend that answers only
+	// TLS, client-certificate or credentialed clients; its zero value
+	// dials HostPort and Namespace in plain gRPC.
+	Dial client.Options
 }
 
-// StartProcessDialing is StartProcess for a frontend that answers only
-// clients dialing as dial says (TLS, client certificate, credentials).
-func StartProcessDialing(ctx context.Context, bin string, args []string, dial client.Options, logs io.Writer) (*Server, error) {
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	dieWithParent(cmd)
+// StartProcess runs a Temporal server (the CLI's start-dev or the real
+// server) as our child, which dies with us, and waits until its frontend
+// answers, failing as soon as the child exits.
+func StartProcess(ctx context.Context, p Process) (*Server, error) {
+	cmd := exec.Command(p.Bin, p.Args...)
+	cmd.Env = p.Env
+	cmd.Stdout, cmd.Stderr = p.Logs, p.Logs
+	DieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("devserver: start %s: %w", bin, err)
+		return nil, fmt.Errorf("devserver: start %s: %w", p.Bin, err)
 	}
-	s := &Server{cmd: cmd, hostPort: dial.HostPort, exited: make(chan struct{})}
+	s := &Server{cmd: cmd, hostPort: p.HostPort, exited: make(chan struct{})}
 	go func() {
 		s.waitErr = cmd.Wait()
 		close(s.exited)
 	}()
-	if err := s.waitReady(ctx, dial); err != nil {
+	within := p.ReadyWithin
+	if within <= 0 {
+		within = 2 * time.Minute
+	}
+	dial := p.Dial
+	if dial.HostPort == "" {
+		dial.HostPort, dial.Namespace = p.HostPort, p.Namespace
+	}
+	if err := s.waitReady(ctx, dial, within); err != nil {
 		s.Stop()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) waitReady(ctx context.Context, dial client.Options) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+func (s *Server) waitReady(ctx context.Context, dial client.Options, within time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
 	var lastErr error
 	for {
 		select {
 		case <-s.exited:
-			return fmt.Errorf("devserver: Temporal dev server exited before it was ready: %v", s.waitErr)
+			return fmt.Errorf("devserver: Temporal server exited before it was ready: %v", s.waitErr)
 		default:
 		}
 		c, err := client.DialContext(ctx, dial)
@@ -133,7 +155,7 @@ func (s *Server) waitReady(ctx context.Context, dial client.Options) error {
 			// Our child must still be the one answering.
 			select {
 			case <-s.exited:
-				return fmt.Errorf("devserver: Temporal dev server exited before it was ready: %v", s.waitErr)
+				return fmt.Errorf("devserver: Temporal server exited before it was ready: %v", s.waitErr)
 			default:
 				return nil
 			}
@@ -141,7 +163,7 @@ func (s *Server) waitReady(ctx context.Context, dial client.Options) error {
 		lastErr = err
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("devserver: Temporal dev server not ready on %s: %w", s.hostPort, lastErr)
+			return fmt.Errorf("devserver: Temporal server not ready on %s: %w", s.hostPort, lastErr)
 		case <-s.exited:
 		case <-time.After(100 * time.Millisecond):
 		}

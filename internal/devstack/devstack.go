@@ -44,6 +44,13 @@ type Options struct {
 	// Modules are the providers the stack runs, each on its simulator;
 	// nil means modules.All. A test adds a provider by appending its module.
 	Modules []providers.Module
+	// TemporalAddress, when set, is a Temporal frontend already running
+	// (the scale-out profile's server): the stack starts no dev server.
+	TemporalAddress string
+	// BridgeHandler, when set, is served on BridgeAddr in place of the
+	// in-process bridge: the scale-out profile's front of its bridge
+	// processes, where the simulators post their webhooks.
+	BridgeHandler http.Handler
 	// StateDir keeps the Temporal database (temporal.db); empty keeps it in memory.
 	StateDir string
 	// Config is the base configuration; provider URLs and secrets are
@@ -134,23 +141,17 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	// Temporal starts once every port of ours is held: a taken port is
 	// refused at once, naming it, and nothing half-starts.
-	dbFile := ""
-	if opts.StateDir != "" {
-		dbFile = filepath.Join(opts.StateDir, "temporal.db")
-	}
-	s.Temporal, err = devserver.Start(ctx, log, devserver.Options{
-		HostPort: opts.TemporalHostPort, UIPort: opts.UIPort, DBFile: dbFile, Logs: opts.TemporalLogs,
-		Namespace: opts.Config.Temporal.Namespace,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("devstack: start Temporal: %w", err)
-	}
-	if opts.UIPort != "" {
-		s.UIURL = "http://localhost:" + opts.UIPort
+	if err := s.startTemporal(ctx); err != nil {
+		return nil, err
 	}
 	cfg := devConfig(opts.Config, opts.Modules, s.BridgeURL, s.SimURLs)
-	cfg.Temporal.Address = s.Temporal.FrontendHostPort()
+	cfg.Temporal.Address = opts.TemporalAddress
+	// The dev server and the cluster profile speak plain gRPC, whatever the
+	// host's Temporal environment configuration says.
 	cfg.Temporal.Plain()
+	if s.Temporal != nil {
+		cfg.Temporal.Address = s.Temporal.FrontendHostPort()
+	}
 	if s.UIURL != "" {
 		cfg.Temporal.UIURL = s.UIURL
 	}
@@ -179,6 +180,10 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 			return nil, fmt.Errorf("devstack: start worker: %w", err)
 		}
 	}
+	if opts.BridgeHandler != nil {
+		s.serve(bridgeLn, opts.BridgeHandler)
+		return s, nil
+	}
 	app.SweepStaging(ctx, s.Store, log.With("component", "bridge"))
 	// The bridge has a Temporal connection of its own, whose calls are
 	// counted (tests, the load tool).
@@ -196,6 +201,31 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	s.serveWith(bridge.Listener(bridgeLn), server)
 	return s, nil
+}
+
+// startTemporal starts the dev server unless the stack joins a running
+// Temporal (Options.TemporalAddress).
+func (s *Stack) startTemporal(ctx context.Context) error {
+	opts := s.opts
+	if opts.TemporalAddress != "" {
+		return nil
+	}
+	dbFile := ""
+	if opts.StateDir != "" {
+		dbFile = filepath.Join(opts.StateDir, "temporal.db")
+	}
+	var err error
+	s.Temporal, err = devserver.Start(ctx, s.log, devserver.Options{
+		HostPort: opts.TemporalHostPort, UIPort: opts.UIPort, DBFile: dbFile, Logs: opts.TemporalLogs,
+		Namespace: opts.Config.Temporal.Namespace,
+	})
+	if err != nil {
+		return fmt.Errorf("devstack: start Temporal: %w", err)
+	}
+	if opts.UIPort != "" {
+		s.UIURL = "http://localhost:" + opts.UIPort
+	}
+	return nil
 }
 
 // listen holds what's port for the stack's lifetime; a taken port is an
@@ -230,8 +260,8 @@ func (s *Stack) serveWith(ln net.Listener, srv *http.Server) {
 // address and database (needs Options.StateDir): a server crash and
 // recovery, as the reliability test plays it.
 func (s *Stack) RestartTemporal(ctx context.Context) error {
-	if s.opts.StateDir == "" {
-		return errors.New("devstack: restarting Temporal needs a StateDir")
+	if s.opts.StateDir == "" || s.Temporal == nil {
+		return errors.New("devstack: restarting Temporal needs a StateDir and the stack's own dev server")
 	}
 	hostPort := s.Temporal.FrontendHostPort()
 	if err := s.Temporal.Stop(); err != nil {
