@@ -35,8 +35,7 @@ type postgres struct {
 	port     int
 	logs     io.Writer
 	cred     *syscall.Credential // set when we are root: PostgreSQL refuses to run as root
-	cmd      *exec.Cmd
-	exited   chan struct{}
+	proc     *process
 }
 
 // postgresBin finds PostgreSQL's binaries: EnvPostgresBin, the newest
@@ -135,9 +134,8 @@ func (p *postgres) start(ctx context.Context) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("cluster: start PostgreSQL: %w", err)
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	p.cmd, p.exited = cmd, exited
+	p.proc = &process{name: "PostgreSQL", cmd: cmd, exited: make(chan struct{})}
+	go func() { cmd.Wait(); close(p.proc.exited) }()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	for {
@@ -146,7 +144,7 @@ func (p *postgres) start(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-exited:
+		case <-p.proc.exited:
 			return errors.New("cluster: PostgreSQL exited before it was ready (see its log)")
 		case <-ctx.Done():
 			p.stop(syscall.SIGQUIT)
@@ -158,20 +156,4 @@ func (p *postgres) start(ctx context.Context) error {
 
 // stop shuts the server down: SIGINT is the fast shutdown, SIGQUIT the
 // immediate one (a crash: the next start recovers from the WAL).
-func (p *postgres) stop(sig syscall.Signal) {
-	if p.cmd == nil {
-		return
-	}
-	select {
-	case <-p.exited:
-		return
-	default:
-	}
-	p.cmd.Process.Signal(sig)
-	select {
-	case <-p.exited:
-	case <-time.After(30 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.exited
-	}
-}
+func (p *postgres) stop(sig syscall.Signal) { p.proc.signal(sig) }

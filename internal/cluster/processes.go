@@ -31,12 +31,12 @@ func BuildBinaries(ctx context.Context, dir string) (worker, bridge string, err 
 	return worker, bridge, nil
 }
 
-// process is one worker or bridge binary, our child.
+// process is one child of ours: a worker or bridge binary, or PostgreSQL.
 type process struct {
 	name   string
 	cmd    *exec.Cmd
 	exited chan struct{}
-	log    *os.File
+	log    *os.File // nil when the caller owns the output
 }
 
 func startBinary(name, bin string, env []string, logPath string) (*process, error) {
