@@ -28,8 +28,9 @@ import (
 
 func main() {
 	scenario := flag.String("scenario", "ingest", "ingest (webhooks through the bridge vs raw signals) or lifecycle (whole processes vs a bare workflow)")
-	processes := flag.Int("processes", 50, "processes to open (ingest) or to run each way (lifecycle)")
-	events := flag.Int("events", 2000, "ingest: webhooks through the bridge, and as many raw signals")
+	processes := flag.Int("processes", 50, "processes to open (ingest, open) or to run each way in each round (lifecycle)")
+	events := flag.Int("events", 2000, "ingest: webhooks through the bridge, and as many raw signals, in each round")
+	rounds := flag.Int("rounds", loadtest.DefaultRounds, "rounds of both phases, their order alternating (ABBA); the result line takes the median round's ratio")
 	concurrency := flag.Int("concurrency", 8, "requests (ingest) or processes (lifecycle) in flight")
 	provider := flag.String("provider", autosign.Name, "provider whose webhooks are written (ingest: autosign or arqsign; lifecycle: autosign)")
 	temporalAddr := flag.String("temporal", "", "Temporal frontend of a running deployment; empty starts an embedded stack")
@@ -39,6 +40,10 @@ func main() {
 	bareURL := flag.String("bare-url", "", "lifecycle with -temporal: the bare router's URL as the provider reaches it (default http://<bare-listen>)")
 	timeout := flag.Duration("timeout", 30*time.Minute, "give up after this long")
 	flag.Parse()
+	if *rounds < 1 {
+		fmt.Fprintln(os.Stderr, "loadtest: -rounds must be at least 1")
+		os.Exit(2)
+	}
 	if *scenario != "ingest" && *scenario != "lifecycle" {
 		fmt.Fprintf(os.Stderr, "loadtest: unknown -scenario %q (ingest or lifecycle)\n", *scenario)
 		os.Exit(2)
@@ -66,19 +71,19 @@ func main() {
 
 	switch *scenario {
 	case "ingest":
-		res, err := loadtest.Ingest(ctx, env, loadtest.IngestOptions{Provider: *provider, Processes: *processes, Events: *events, Concurrency: *concurrency})
+		res, err := loadtest.Ingest(ctx, env, loadtest.IngestOptions{Provider: *provider, Processes: *processes, Events: *events, Concurrency: *concurrency, Rounds: *rounds})
 		if err != nil {
 			log.Error("loadtest: ingest", "error", err)
 			exit(env, 1)
 		}
 		loadtest.PrintIngest(os.Stdout, res)
-		if res.Bridge.Delivered != *events || res.Raw.Delivered != *events {
+		if sent := *events * len(res.Rounds); res.Bridge.Delivered != sent || res.Raw.Delivered != sent {
 			log.Error("loadtest: events missing from the workflows' histories",
-				"bridge_delivered", res.Bridge.Delivered, "raw_delivered", res.Raw.Delivered, "sent", *events)
+				"bridge_delivered", res.Bridge.Delivered, "raw_delivered", res.Raw.Delivered, "sent", sent)
 			exit(env, 1)
 		}
 	case "lifecycle":
-		res, err := loadtest.Lifecycle(ctx, env, loadtest.LifecycleOptions{Provider: *provider, Processes: *processes, Concurrency: *concurrency})
+		res, err := loadtest.Lifecycle(ctx, env, loadtest.LifecycleOptions{Provider: *provider, Processes: *processes, Concurrency: *concurrency, Rounds: *rounds})
 		if err != nil {
 			log.Error("loadtest: lifecycle", "error", err)
 			exit(env, 1)

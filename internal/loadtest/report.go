@@ -29,9 +29,17 @@ func LifecycleLine(r LifecycleResult) string {
 // PrintIngest writes the ingest table, the bridge's answers and Temporal
 // calls, and the final line.
 func PrintIngest(w io.Writer, r IngestResult) {
-	fmt.Fprintf(w, "ingest: %d events to %d open %s processes at concurrency %d\n\n",
-		r.Bridge.Count+r.Bridge.Failed, r.Processes, r.Provider, r.Concurrency)
+	fmt.Fprintf(w, "ingest: %d events each way to %d open %s processes at concurrency %d, %d rounds\n\n",
+		r.Bridge.Count+r.Bridge.Failed, r.Processes, r.Provider, r.Concurrency, len(r.Rounds))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "round\torder\tbridge events/s\traw events/s\tratio\tbridge p99 ms\traw p99 ms\tbridge failed\traw failed\t")
+	for i, round := range r.Rounds {
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%d\t%d\t\n", i+1, order(round.BridgeFirst, "bridge", "raw"),
+			round.Bridge.PerSecond, round.Raw.PerSecond, round.Ratio(), ms(round.Bridge.P99), ms(round.Raw.P99), round.Bridge.Failed, round.Raw.Failed)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nall rounds (events/s: the median round's; percentiles: over every event):\n\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\tevents\tfailed\tdelivered\tseconds\tevents/s\tp50 ms\tp99 ms\tmax ms\tTemporal calls/event\t")
 	for _, p := range []struct {
 		name  string
@@ -44,16 +52,25 @@ func PrintIngest(w io.Writer, r IngestResult) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nbridge answers: %s\n", statusList(r.Bridge.Statuses))
 	fmt.Fprintf(w, "bridge Temporal calls: %s\n", r.Bridge.Calls)
-	fmt.Fprintf(w, "raw Temporal calls: %s\n\n", r.Raw.Calls)
+	fmt.Fprintf(w, "raw Temporal calls: %s\n", r.Raw.Calls)
+	fmt.Fprintf(w, "bridge Temporal calls per webhook: %s\n\n", r.Bridge.Calls.PerItem(int64(r.Bridge.Count+r.Bridge.Failed)))
 	fmt.Fprintln(w, IngestLine(r))
 }
 
 // PrintLifecycle writes the lifecycle table, the receivers' Temporal calls,
 // and the final line.
 func PrintLifecycle(w io.Writer, r LifecycleResult) {
-	fmt.Fprintf(w, "lifecycle: %d %s processes each way (send %d KiB, 2 signers, completion, fetch) at concurrency %d\n\n",
-		r.Processes, r.Provider, LifecycleDocumentBytes>>10, r.Concurrency)
+	fmt.Fprintf(w, "lifecycle: %d %s processes each way per round (send %d KiB, 2 signers, completion, fetch) at concurrency %d, %d rounds\n\n",
+		r.Processes, r.Provider, LifecycleDocumentBytes>>10, r.Concurrency, len(r.Rounds))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "round\torder\tfirmaflow processes/s\tbare processes/s\tratio\tfirmaflow p99 ms\tbare p99 ms\t")
+	for i, round := range r.Rounds {
+		fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t\n", i+1, order(round.FirmaflowFirst, "firmaflow", "bare"),
+			round.Firmaflow.PerSecond, round.Bare.PerSecond, round.Ratio(), ms(round.Firmaflow.P99), ms(round.Bare.P99))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nall rounds (processes/s: the median round's; percentiles: over every process):\n\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workflow\tprocesses\tfailed\tseconds\tprocesses/s\tp50 ms\tp99 ms\tmax ms\twebhooks\tTemporal calls/webhook\t")
 	for _, p := range []struct {
 		name  string
@@ -71,6 +88,14 @@ func PrintLifecycle(w io.Writer, r LifecycleResult) {
 	fmt.Fprintf(w, "\nbridge Temporal calls: %s\n", r.Firmaflow.Calls)
 	fmt.Fprintf(w, "bare router Temporal calls: %s\n\n", r.Bare.Calls)
 	fmt.Fprintln(w, LifecycleLine(r))
+}
+
+// order is "a,b" when a ran first, else "b,a".
+func order(aFirst bool, a, b string) string {
+	if aFirst {
+		return a + "," + b
+	}
+	return b + "," + a
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

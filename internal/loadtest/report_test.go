@@ -71,3 +71,29 @@ func TestPrintLifecycleEndsWithTheLineAndSaysWhatWasNotCounted(t *testing.T) {
 	require.Equal(t, "2", m[1])
 	require.Equal(t, "0.50", m[4])
 }
+
+func TestPrintShowsEveryRoundInItsOrder(t *testing.T) {
+	in := func(bridge, raw float64, bridgeFirst bool) IngestRound {
+		return IngestRound{BridgeFirst: bridgeFirst,
+			Bridge: IngestPhase{Summary: Summary{PerSecond: bridge, P99: 20 * time.Millisecond}}, Raw: IngestPhase{Summary: Summary{PerSecond: raw, P99: 10 * time.Millisecond}}}
+	}
+	var b bytes.Buffer
+	PrintIngest(&b, IngestResult{Concurrency: 8, Rounds: []IngestRound{in(100, 200, true), in(300, 200, false), in(90, 100, true)},
+		Bridge: IngestPhase{Summary: Summary{PerSecond: 100}}, Raw: IngestPhase{Summary: Summary{PerSecond: 200}}})
+	out := b.String()
+	require.Regexp(t, `\n\s*1\s+bridge,raw\s+100\.0\s+200\.0\s+0\.50\s+20\.0\s+10\.0\s`, out)
+	require.Regexp(t, `\n\s*2\s+raw,bridge\s+300\.0\s+200\.0\s+1\.50\s`, out)
+	require.Regexp(t, `\n\s*3\s+bridge,raw\s+90\.0\s+100\.0\s+0\.90\s`, out)
+	m := ingestLine.FindStringSubmatch(lastLine(out))
+	require.NotNil(t, m, lastLine(out))
+	require.Equal(t, "0.90", m[4], "the line's ratio is the median round's")
+
+	life := func(ours, bare float64, first bool) LifecycleRound {
+		return LifecycleRound{FirmaflowFirst: first, Firmaflow: LifecyclePhase{Summary: Summary{PerSecond: ours}}, Bare: LifecyclePhase{Summary: Summary{PerSecond: bare}}}
+	}
+	b.Reset()
+	PrintLifecycle(&b, LifecycleResult{Processes: 5, Rounds: []LifecycleRound{life(7, 10, true), life(8, 10, false), life(6, 10, true)}})
+	out = b.String()
+	require.Regexp(t, `\n\s*2\s+bare,firmaflow\s+8\.00\s+10\.00\s+0\.80\s`, out)
+	require.Equal(t, "0.70", lifecycleLine.FindStringSubmatch(lastLine(out))[4])
+}
