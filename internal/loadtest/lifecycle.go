@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -16,6 +17,7 @@ import (
 	"github.com/firmaflow/firmaflow/internal/app"
 	"github.com/firmaflow/firmaflow/internal/callcount"
 	"github.com/firmaflow/firmaflow/providers/autosign"
+	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/starter/processes"
 )
@@ -45,6 +47,10 @@ type LifecycleResult struct {
 	// baseline workflow through the bare router. Each is pooled over the
 	// rounds (see pool): PerSecond is the median round's.
 	Firmaflow, Bare LifecyclePhase
+	// FirmaflowHistory and BareHistory are what a process of each kind
+	// wrote to Temporal, from the first round's first processes' histories
+	// (firmaflow's with its route's); empty when they could not be read.
+	FirmaflowHistory, BareHistory HistoryProfile
 }
 
 // LifecycleRound is one round: both phases, FirmaflowFirst saying which
@@ -132,6 +138,8 @@ func Lifecycle(ctx context.Context, env *Env, opts LifecycleOptions) (LifecycleR
 	}
 	defer bare.close()
 
+	var routesMu sync.Mutex
+	routes := map[string]string{} // process workflow id -> its route's
 	firmaflow := func(ctx context.Context, i int) (string, int64, error) {
 		in := processInput(fmt.Sprintf("loadtest-%s-life-%d", run, i), opts.Provider, "sign", doc)
 		wr, err := processes.Start(ctx, env.Client, env.Config.Temporal.TaskQueue, in)
@@ -139,6 +147,11 @@ func Lifecycle(ctx context.Context, env *Env, opts LifecycleOptions) (LifecycleR
 			return "", 0, err
 		}
 		out, err := processes.Result(ctx, wr)
+		if out.ProviderRef != "" {
+			routesMu.Lock()
+			routes[signing.WorkflowID(in.ProcessID)] = routing.RouteWorkflowID(in.Provider, out.ProviderRef)
+			routesMu.Unlock()
+		}
 		if err == nil && out.Status != signing.StatusCompleted {
 			err = fmt.Errorf("process %s ended %s: %s", in.ProcessID, out.Status, out.Reason)
 		}
@@ -194,6 +207,23 @@ func Lifecycle(ctx context.Context, env *Env, opts LifecycleOptions) (LifecycleR
 		}
 	}
 	res.Firmaflow, res.Bare = poolLifecycle(firmaflowPhases), poolLifecycle(barePhases)
+
+	// Untimed: what each kind of process wrote to Temporal.
+	var ours, theirs [][]string
+	for _, id := range res.Rounds[0].Firmaflow.WorkflowIDs[:min(profileSample, opts.Processes)] {
+		ours = append(ours, []string{id, routes[id]})
+	}
+	for _, id := range res.Rounds[0].Bare.WorkflowIDs[:min(profileSample, opts.Processes)] {
+		theirs = append(theirs, []string{id})
+	}
+	if res.FirmaflowHistory, err = historyProfile(ctx, env.Client, ours); err != nil {
+		env.Log.Warn("history profile not read", "error", err)
+		res.FirmaflowHistory = HistoryProfile{}
+	}
+	if res.BareHistory, err = historyProfile(ctx, env.Client, theirs); err != nil {
+		env.Log.Warn("history profile not read", "error", err)
+		res.BareHistory = HistoryProfile{}
+	}
 	return res, nil
 }
 

@@ -26,6 +26,70 @@ func LifecycleLine(r LifecycleResult) string {
 		r.Processes, r.Firmaflow.PerSecond, r.Bare.PerSecond, r.Ratio())
 }
 
+// OpenLine is the open scenario's last line: processes opened per second,
+// and each metrics page's RSS and Go heap in MiB (after the run), by role:
+//
+//	open n=1000 c=8 started=21.3 p99_ms=812.0 worker_rss_mb=180.2 worker_heap_mb=95.1
+func OpenLine(r OpenResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "open n=%d c=%d started=%.1f p99_ms=%.1f", r.Processes, r.Concurrency, r.PerSecond, ms(r.P99))
+	for _, m := range r.After {
+		fmt.Fprintf(&b, " %s_rss_mb=%s %s_heap_mb=%s", m.Role, mib(m.RSS), m.Role, mib(m.HeapAlloc))
+	}
+	return b.String()
+}
+
+// PrintOpen writes the open scenario's figures, each page's memory before
+// and after, and the final line.
+func PrintOpen(w io.Writer, r OpenResult) {
+	fmt.Fprintf(w, "open: %d %s processes started and left waiting for signatures, at concurrency %d\n\n", r.Processes, r.Provider, r.Concurrency)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "processes\tfailed\tseconds\tprocesses/s\tp50 ms\tp99 ms\tmax ms\t")
+	fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t\n", r.Count+r.Failed, r.Failed, r.Elapsed.Seconds(), r.PerSecond, ms(r.P50), ms(r.P99), ms(r.Max))
+	tw.Flush()
+	if len(r.After) == 0 {
+		fmt.Fprintln(w, "\nmemory: no metrics page to read (-worker-metrics, -bridge-metrics)")
+	}
+	for i, after := range r.After {
+		fmt.Fprintf(w, "\n%s: %s (%s)\n", after.Role, after.Component, after.URL)
+		if after.Err != "" {
+			fmt.Fprintf(w, "  not read: %s\n", after.Err)
+			continue
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "  \tRSS MiB\theap alloc MiB\theap in use MiB\tgoroutines\tcached workflows\t")
+		row := func(name string, m MemoryReading) {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t\n", name, mib(m.RSS), mib(m.HeapAlloc), mib(m.HeapInuse), count(m.Goroutines), count(m.StickyCache))
+		}
+		if i < len(r.Before) && r.Before[i].Err == "" {
+			row("before", r.Before[i])
+		}
+		row("after", after)
+		tw.Flush()
+		if i < len(r.Before) && r.Before[i].Err == "" && r.Count > 0 && after.HeapAlloc >= 0 && r.Before[i].HeapAlloc >= 0 {
+			fmt.Fprintf(w, "  heap per open process: %.1f KiB\n", (after.HeapAlloc-r.Before[i].HeapAlloc)/float64(r.Count)/1024)
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, OpenLine(r))
+}
+
+// mib is bytes in MiB, "n/a" for a figure not read (-1).
+func mib(bytes float64) string {
+	if bytes < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f", bytes/(1<<20))
+}
+
+// count is a whole number, "n/a" for a figure not read (-1).
+func count(n float64) string {
+	if n < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f", n)
+}
+
 // PrintIngest writes the ingest table, the bridge's answers and Temporal
 // calls, and the final line.
 func PrintIngest(w io.Writer, r IngestResult) {
@@ -87,6 +151,18 @@ func PrintLifecycle(w io.Writer, r LifecycleResult) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nbridge Temporal calls: %s\n", r.Firmaflow.Calls)
 	fmt.Fprintf(w, "bare router Temporal calls: %s\n\n", r.Bare.Calls)
+	if r.FirmaflowHistory.Processes > 0 || r.BareHistory.Processes > 0 {
+		fmt.Fprintf(w, "history events per process (firmaflow: its runs and its route; mean of %d and %d processes):\n\n",
+			r.FirmaflowHistory.Processes, r.BareHistory.Processes)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "event type\tfirmaflow\tbare\t")
+		for _, t := range profileRows(r.FirmaflowHistory, r.BareHistory) {
+			fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t\n", t, r.FirmaflowHistory.PerType[t], r.BareHistory.PerType[t])
+		}
+		fmt.Fprintf(tw, "all\t%.1f\t%.1f\t\n", r.FirmaflowHistory.Total(), r.BareHistory.Total())
+		tw.Flush()
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintln(w, LifecycleLine(r))
 }
 

@@ -97,3 +97,39 @@ func TestPrintShowsEveryRoundInItsOrder(t *testing.T) {
 	require.Regexp(t, `\n\s*2\s+bare,firmaflow\s+8\.00\s+10\.00\s+0\.80\s`, out)
 	require.Equal(t, "0.70", lifecycleLine.FindStringSubmatch(lastLine(out))[4])
 }
+
+var openLine = regexp.MustCompile(`^open n=(\d+) c=(\d+) started=([\d.]+) p99_ms=([\d.]+)(?: (\w+)_rss_mb=([\d.]+|n/a) (\w+)_heap_mb=([\d.]+|n/a))*$`)
+
+func TestPrintOpenShowsEachPageAndTheHeapPerProcess(t *testing.T) {
+	reading := func(role string, rss, heap float64) MemoryReading {
+		return MemoryReading{Role: role, Component: role, URL: "http://x/metrics", RSS: rss, HeapAlloc: heap, HeapInuse: heap, Goroutines: 10, StickyCache: -1}
+	}
+	r := OpenResult{Provider: "autosign", Processes: 1000, Concurrency: 8,
+		Summary: Summary{Count: 1000, PerSecond: 21.25, P99: 812 * time.Millisecond},
+		Before:  []MemoryReading{reading("worker", 50<<20, 10<<20), reading("bridge", 30<<20, 5<<20)},
+		After:   []MemoryReading{reading("worker", 150<<20, 60<<20), {Role: "bridge", Component: "bridge", RSS: -1, HeapAlloc: -1, Err: "refused"}}}
+	var b bytes.Buffer
+	PrintOpen(&b, r)
+	out := b.String()
+	require.Contains(t, out, "heap per open process: 51.2 KiB", "50 MiB over 1000 processes")
+	require.Contains(t, out, "not read: refused")
+	line := lastLine(out)
+	require.Equal(t, "open n=1000 c=8 started=21.2 p99_ms=812.0 worker_rss_mb=150.0 worker_heap_mb=60.0 bridge_rss_mb=n/a bridge_heap_mb=n/a", line)
+	require.Regexp(t, openLine, line)
+	require.Regexp(t, openLine, OpenLine(OpenResult{}), "nothing measured still parses")
+}
+
+func TestPrintLifecycleShowsTheHistoryProfiles(t *testing.T) {
+	r := LifecycleResult{Processes: 2,
+		FirmaflowHistory: HistoryProfile{Processes: 2, PerType: map[string]float64{"WorkflowTaskCompleted": 9, "ActivityTaskScheduled": 3, "UpsertWorkflowSearchAttributes": 3}},
+		BareHistory:      HistoryProfile{Processes: 2, PerType: map[string]float64{"WorkflowTaskCompleted": 5, "ActivityTaskScheduled": 2}}}
+	require.Equal(t, 15.0, r.FirmaflowHistory.Total())
+	require.Equal(t, []string{"WorkflowTaskCompleted", "ActivityTaskScheduled", "UpsertWorkflowSearchAttributes"}, profileRows(r.FirmaflowHistory, r.BareHistory),
+		"by firmaflow's count, ties by name")
+	var b bytes.Buffer
+	PrintLifecycle(&b, r)
+	out := b.String()
+	require.Regexp(t, `\n\s*WorkflowTaskCompleted\s+9\.0\s+5\.0\s*\n`, out)
+	require.Regexp(t, `\n\s*UpsertWorkflowSearchAttributes\s+3\.0\s+0\.0\s*\n`, out)
+	require.Regexp(t, `\n\s*all\s+15\.0\s+7\.0\s*\n`, out)
+}

@@ -62,6 +62,20 @@ func TestScenariosOnTheEmbeddedStack(t *testing.T) {
 		})
 	}
 
+	t.Run("open", func(t *testing.T) {
+		const n = 4
+		res, err := Open(ctx, env, OpenOptions{Provider: autosign.Name, Processes: n, Concurrency: 2})
+		require.NoError(t, err)
+		require.Equal(t, n, res.Count)
+		require.Greater(t, res.PerSecond, 0.0)
+		require.Len(t, res.After, 1, "embedded with the worker in process: one page, this process's")
+		m := res.After[0]
+		require.Equal(t, "stack", m.Role)
+		require.Empty(t, m.Err)
+		require.Greater(t, m.RSS, 0.0, "the process collector is on the page")
+		require.Greater(t, m.HeapAlloc, 0.0, "the Go collector is on the page")
+		require.Regexp(t, openLine, OpenLine(res))
+	})
 	t.Run("lifecycle", func(t *testing.T) {
 		const n = 3
 		res, err := Lifecycle(ctx, env, LifecycleOptions{Provider: autosign.Name, Processes: n, Concurrency: n, Rounds: 2})
@@ -90,6 +104,12 @@ func TestScenariosOnTheEmbeddedStack(t *testing.T) {
 		require.GreaterOrEqual(t, res.Firmaflow.Webhooks, int64(2*4*n))
 		require.GreaterOrEqual(t, res.Bare.Webhooks, int64(2*4*n))
 		require.Equal(t, "1.00", res.Bare.Calls.PerItem(res.Bare.Webhooks), "the bare router makes one call per webhook")
+		require.Equal(t, n, res.BareHistory.Processes)
+		require.Equal(t, 2.0, res.BareHistory.PerType["ActivityTaskScheduled"], "the bare workflow runs Send and FetchDocuments")
+		require.Equal(t, 1.0, res.BareHistory.PerType["WorkflowExecutionCompleted"])
+		require.Equal(t, n, res.FirmaflowHistory.Processes)
+		require.GreaterOrEqual(t, res.FirmaflowHistory.PerType["ActivityTaskScheduled"], 2.0)
+		require.GreaterOrEqual(t, res.FirmaflowHistory.PerType["WorkflowExecutionStarted"], 2.0, "the process and its route")
 		require.GreaterOrEqual(t, res.Firmaflow.Calls.Total(), res.Firmaflow.Webhooks)
 	})
 }
