@@ -110,6 +110,7 @@ func TestScenariosOnTheEmbeddedStack(t *testing.T) {
 		require.Equal(t, n, res.FirmaflowHistory.Processes)
 		require.GreaterOrEqual(t, res.FirmaflowHistory.PerType["ActivityTaskScheduled"], 2.0)
 		require.GreaterOrEqual(t, res.FirmaflowHistory.PerType["WorkflowExecutionStarted"], 2.0, "the process and its route")
+		require.Equal(t, 1.0, res.FirmaflowHistory.PerType["MarkerRecorded"], "one version marker per new process (workflows/versions.go)")
 		require.GreaterOrEqual(t, res.Firmaflow.Calls.Total(), res.Firmaflow.Webhooks)
 	})
 }
