@@ -112,11 +112,13 @@ func main() {
 		loadtest.PrintLifecycle(os.Stdout, res)
 	case "open":
 		res, err := loadtest.Open(ctx, env, loadtest.OpenOptions{Provider: *provider, Processes: *processes, Concurrency: *concurrency, Settle: *settle})
+		if res.Count > 0 {
+			loadtest.PrintOpen(os.Stdout, res) // what was measured, failures counted
+		}
 		if err != nil {
 			log.Error("loadtest: open", "error", err)
 			exit(env, 1)
 		}
-		loadtest.PrintOpen(os.Stdout, res)
 	}
 }
 
