@@ -98,11 +98,16 @@ type Bridge struct {
 	APIMaxUploadBytes int64 `env:"FIRMAFLOW_API_MAX_UPLOAD_BYTES, default=67108864"`
 }
 
-// Worker is a standalone worker's own HTTP side.
+// Worker is a worker's own settings.
 type Worker struct {
 	// MetricsAddr serves the worker's Prometheus page (GET /metrics);
 	// "none" serves none. The bridge serves its page on its own address.
 	MetricsAddr string `env:"FIRMAFLOW_WORKER_METRICS_ADDR, default=:9464"`
+	// WorkflowCacheSize is how many workflow executions the worker keeps
+	// in memory between their tasks (the SDK's sticky cache, shared by the
+	// process's workers; 10,000 is the SDK's default). An evicted process
+	// is replayed from its history at its next task.
+	WorkflowCacheSize int `env:"FIRMAFLOW_WORKFLOW_CACHE_SIZE, default=10000"`
 }
 
 // Telemetry configures OpenTelemetry tracing.
@@ -140,6 +145,9 @@ func LoadFrom(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	}
 	if err := c.Temporal.resolve(l); err != nil {
 		return Config{}, err
+	}
+	if c.Worker.WorkflowCacheSize < 1 {
+		return Config{}, fmt.Errorf("config: FIRMAFLOW_WORKFLOW_CACHE_SIZE=%d: want at least 1", c.Worker.WorkflowCacheSize)
 	}
 	return c, nil
 }

@@ -18,6 +18,7 @@ func TestDefaults(t *testing.T) {
 	require.Equal(t, "firmaflow", c.Temporal.TaskQueue)
 	require.Equal(t, "./data/documents", c.Store.URL)
 	require.Equal(t, "none", c.Telemetry.TracesExporter)
+	require.Equal(t, 10000, c.Worker.WorkflowCacheSize, "the SDK's own default")
 	require.Empty(t, c.Providers, "providers come from their modules (LoadProviders)")
 }
 
@@ -31,4 +32,9 @@ func TestOverridesAndValidation(t *testing.T) {
 	require.ErrorContains(t, err, "FIRMAFLOW_LOG_LEVEL")
 	_, err = LoadFrom(context.Background(), mapLookuper{"FIRMAFLOW_BRIDGE_MAX_BODY_BYTES": "lots"})
 	require.Error(t, err)
+	c, err = LoadFrom(context.Background(), mapLookuper{"FIRMAFLOW_WORKFLOW_CACHE_SIZE": "2500"})
+	require.NoError(t, err)
+	require.Equal(t, 2500, c.Worker.WorkflowCacheSize)
+	_, err = LoadFrom(context.Background(), mapLookuper{"FIRMAFLOW_WORKFLOW_CACHE_SIZE": "0"})
+	require.ErrorContains(t, err, "FIRMAFLOW_WORKFLOW_CACHE_SIZE", "a worker with no cache replays every process at every task")
 }

@@ -72,7 +72,7 @@ func (p *process) cancelByRequester(ctx workflow.Context, req signing.CancelRequ
 // and the refusal shows in the result. Runs recorded before this existed
 // ignored such requests, and replay as they ran.
 func (p *process) onTemporalCancel(ctx workflow.Context) {
-	if workflow.GetVersion(ctx, "temporal-cancel", workflow.DefaultVersion, 1) < 1 {
+	if !p.has(ctx, "temporal-cancel") {
 		p.honoursAbort = false
 		return
 	}

@@ -17,7 +17,8 @@ import (
 // FIRMAFLOW_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test ./e2e/).
 // The arqsign-<scenario>.json files predate continue-as-new and
 // reconciliation (they replay as DefaultVersion); the newer files, named by
-// test, cover those versions and Contractualis. A change to SigningProcess
+// test, cover those versions and Contractualis; v3-* runs record the one
+// behaviourBundle marker (versions.go). A change to SigningProcess
 // that would break running processes fails here:
 // guard such changes with workflow.GetVersion.
 func TestReplayRecordedHistories(t *testing.T) {

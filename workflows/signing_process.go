@@ -49,9 +49,13 @@ const ErrTypeInvalidInput = "InvalidInput"
 
 // SigningProcess runs one signing process from send to its final state.
 func SigningProcess(ctx workflow.Context, in ProcessInput) (Result, error) {
+	// First, before any other command: whether this run has every
+	// behaviour of the bundle at once (new runs) or asks for each (runs
+	// recorded before the bundle, which replay as they ran).
+	bundled := workflow.GetVersion(ctx, behaviourBundle, workflow.DefaultVersion, 1) >= 1
 	// Runs recorded before clients were kept from setting the workflow's
 	// own fields trusted them; they replay as they ran.
-	guarded := workflow.GetVersion(ctx, "internal-input", workflow.DefaultVersion, 1) >= 1
+	guarded := hasChange(ctx, bundled, "internal-input")
 	if guarded {
 		if err := checkInternals(workflow.GetInfo(ctx), in); err != nil {
 			return Result{}, temporal.NewNonRetryableApplicationError("invalid input: "+err.Error(), ErrTypeInvalidInput, err)
@@ -60,7 +64,7 @@ func SigningProcess(ctx workflow.Context, in ProcessInput) (Result, error) {
 	// Runs recorded before the default resend policy and the input bounds
 	// replay with the defaults and checks they started with.
 	var err error
-	if workflow.GetVersion(ctx, "input-defaults", workflow.DefaultVersion, 1) >= 1 {
+	if hasChange(ctx, bundled, "input-defaults") {
 		in.Input = in.Input.WithDefaults()
 		err = in.validate(true)
 	} else {
@@ -77,7 +81,7 @@ func SigningProcess(ctx workflow.Context, in ProcessInput) (Result, error) {
 		return Result{}, temporal.NewNonRetryableApplicationError("invalid input: "+err.Error(), ErrTypeInvalidInput, err)
 	}
 	p := newProcess(ctx, in)
-	p.guardsInternals = guarded
+	p.guardsInternals, p.bundled = guarded, bundled
 	if err := p.registerHandlers(ctx); err != nil {
 		return Result{}, err
 	}
@@ -126,6 +130,7 @@ type process struct {
 	withdraws       bool // giving up always withdraws the process at the provider
 	honoursAbort    bool // false once an old run chose to ignore Temporal cancellation
 	guardsInternals bool // internal fields checked; archive-only runs never cancel at the provider
+	bundled         bool // every change of behaviourBundle, with one version marker (see has)
 
 	// reconcileTimer is set while a check of the provider's state is due.
 	reconcileTimer  workflow.Future
@@ -205,19 +210,25 @@ func (p *process) run(ctx, abort workflow.Context) (Result, error) {
 		p.state.ProviderRef = sent.ProviderRef
 	}
 	if p.in.Continued == nil {
-		if err := workflow.UpsertTypedSearchAttributes(ctx, ProviderRefKey.ValueSet(p.state.ProviderRef)); err != nil {
-			return p.result(), err
+		refSet := ProviderRefKey.ValueSet(p.state.ProviderRef)
+		if p.bundled {
+			// One upsert (one visibility write) for both.
+			p.setStatus(ctx, signing.StatusAwaitingSignatures, refSet)
+		} else {
+			if err := workflow.UpsertTypedSearchAttributes(ctx, refSet); err != nil {
+				return p.result(), err
+			}
+			p.setStatus(ctx, signing.StatusAwaitingSignatures)
 		}
-		p.setStatus(ctx, signing.StatusAwaitingSignatures)
 	}
 
 	// Runs recorded before continue-as-new existed replay as DefaultVersion
 	// and never continue; new runs do.
-	canContinue := workflow.GetVersion(ctx, "continue-as-new", workflow.DefaultVersion, 1) >= 1
+	canContinue := p.has(ctx, "continue-as-new")
 	// Reconciliation adds timers; runs recorded before it replay without.
-	p.reconciles = workflow.GetVersion(ctx, "reconcile", workflow.DefaultVersion, 1) >= 1
-	p.rounds = workflow.GetVersion(ctx, "lifecycle-rounds", workflow.DefaultVersion, 1) >= 1
-	p.withdraws = workflow.GetVersion(ctx, "withdraw-on-give-up", workflow.DefaultVersion, 1) >= 1
+	p.reconciles = p.has(ctx, "reconcile")
+	p.rounds = p.has(ctx, "lifecycle-rounds")
+	p.withdraws = p.has(ctx, "withdraw-on-give-up")
 	if p.reconciles && p.reconcileTimer == nil && !p.state.Status.Terminal() {
 		p.scheduleReconcile(ctx)
 	}
@@ -285,11 +296,11 @@ func (p *process) run(ctx, abort workflow.Context) (Result, error) {
 	p.stopTokenTimer()
 	p.stopReconcileTimer()
 	// Runs recorded before settling existed replay without it.
-	if settles(p.state.Status) && workflow.GetVersion(ctx, "settle-on-end", workflow.DefaultVersion, 1) >= 1 {
+	if settles(p.state.Status) && p.has(ctx, "settle-on-end") {
 		p.settle(ctx, events)
 	}
 
-	if p.in.CallbackURL != "" && workflow.GetVersion(ctx, "callback", workflow.DefaultVersion, 1) >= 1 {
+	if p.in.CallbackURL != "" && p.has(ctx, "callback") {
 		p.notifyCaller(ctx)
 	}
 
@@ -324,10 +335,12 @@ func (p *process) touch(ctx workflow.Context) {
 	workflow.SetCurrentDetails(ctx, p.details())
 }
 
-func (p *process) setStatus(ctx workflow.Context, s signing.Status) {
+// setStatus changes the status and upserts it, with the provider on the
+// first upsert and any other attributes given, as one upsert.
+func (p *process) setStatus(ctx workflow.Context, s signing.Status, also ...temporal.SearchAttributeUpdate) {
 	p.state.Status = s
 	p.touch(ctx)
-	attrs := []temporal.SearchAttributeUpdate{StatusKey.ValueSet(string(s))}
+	attrs := append([]temporal.SearchAttributeUpdate{StatusKey.ValueSet(string(s))}, also...)
 	if _, ok := workflow.GetTypedSearchAttributes(ctx).GetKeyword(ProviderKey); !ok {
 		attrs = append(attrs, ProviderKey.ValueSet(p.in.Provider))
 	}

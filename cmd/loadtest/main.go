@@ -3,6 +3,7 @@
 //
 //	go run ./cmd/loadtest -scenario ingest -processes 50 -events 2000 -concurrency 8
 //	go run ./cmd/loadtest -scenario lifecycle -processes 50 -concurrency 8
+//	go run ./cmd/loadtest -scenario open -processes 1000 -concurrency 16
 //
 // Without -temporal it starts an embedded dev server, worker, bridge and
 // simulators, so it runs from a clean checkout. With -temporal (and, for
@@ -18,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,9 +29,10 @@ import (
 )
 
 func main() {
-	scenario := flag.String("scenario", "ingest", "ingest (webhooks through the bridge vs raw signals) or lifecycle (whole processes vs a bare workflow)")
-	processes := flag.Int("processes", 50, "processes to open (ingest) or to run each way (lifecycle)")
-	events := flag.Int("events", 2000, "ingest: webhooks through the bridge, and as many raw signals")
+	scenario := flag.String("scenario", "ingest", "ingest (webhooks through the bridge vs raw signals), lifecycle (whole processes vs a bare workflow) or open (processes left waiting for signatures; memory)")
+	processes := flag.Int("processes", 50, "processes to open (ingest, open) or to run each way in each round (lifecycle)")
+	events := flag.Int("events", 2000, "ingest: webhooks through the bridge, and as many raw signals, in each round")
+	rounds := flag.Int("rounds", loadtest.DefaultRounds, "rounds of both phases, their order alternating (ABBA); the result line takes the median round's ratio")
 	concurrency := flag.Int("concurrency", 8, "requests (ingest) or processes (lifecycle) in flight")
 	provider := flag.String("provider", autosign.Name, "provider whose webhooks are written (ingest: autosign or arqsign; lifecycle: autosign)")
 	temporalAddr := flag.String("temporal", "", "Temporal frontend of a running deployment; empty starts an embedded stack")
@@ -38,9 +41,18 @@ func main() {
 	bareListen := flag.String("bare-listen", "127.0.0.1:0", "lifecycle with -temporal: where the bare workflow's webhook router listens")
 	bareURL := flag.String("bare-url", "", "lifecycle with -temporal: the bare router's URL as the provider reaches it (default http://<bare-listen>)")
 	timeout := flag.Duration("timeout", 30*time.Minute, "give up after this long")
+	workerBin := flag.String("worker-bin", "", "embedded: run the worker as this binary (go build -o bin/worker ./worker), so that open reads its memory apart")
+	cacheSize := flag.Int("workflow-cache-size", 0, "embedded: the worker's FIRMAFLOW_WORKFLOW_CACHE_SIZE (0: its default)")
+	workerMetrics := flag.String("worker-metrics", "", "open with -temporal: the worker's Prometheus page, e.g. http://worker:9464/metrics")
+	bridgeMetrics := flag.String("bridge-metrics", "", "open with -temporal: the bridge's Prometheus page (default <-bridge>/metrics when -bridge is set)")
+	settle := flag.Duration("settle", 10*time.Second, "open: wait this long after the last process opened before reading memory")
 	flag.Parse()
-	if *scenario != "ingest" && *scenario != "lifecycle" {
-		fmt.Fprintf(os.Stderr, "loadtest: unknown -scenario %q (ingest or lifecycle)\n", *scenario)
+	if *rounds < 1 {
+		fmt.Fprintln(os.Stderr, "loadtest: -rounds must be at least 1")
+		os.Exit(2)
+	}
+	if *scenario != "ingest" && *scenario != "lifecycle" && *scenario != "open" {
+		fmt.Fprintf(os.Stderr, "loadtest: unknown -scenario %q (ingest, lifecycle or open)\n", *scenario)
 		os.Exit(2)
 	}
 	if *temporalAddr != "" && *bridgeURL == "" && *scenario == "ingest" {
@@ -54,7 +66,12 @@ func main() {
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	env, err := environment(ctx, *temporalAddr, *bridgeURL, *firstPort, log)
+	embedded := loadtest.EmbeddedOptions{FirstPort: *firstPort, Logger: log, WorkerBinary: *workerBin}
+	if *cacheSize > 0 {
+		embedded.WorkflowCacheSize = *cacheSize
+		embedded.WorkerEnv = []string{fmt.Sprintf("FIRMAFLOW_WORKFLOW_CACHE_SIZE=%d", *cacheSize)}
+	}
+	env, err := environment(ctx, *temporalAddr, *bridgeURL, embedded, log)
 	if err != nil {
 		log.Error("loadtest: environment", "error", err)
 		os.Exit(1)
@@ -62,37 +79,55 @@ func main() {
 	defer env.Close()
 	if *temporalAddr != "" {
 		env.BareListen, env.BarePublicURL = *bareListen, *bareURL
+		if *workerMetrics != "" {
+			env.AddMetricsPage("worker", *workerMetrics)
+		}
+		if *bridgeMetrics == "" && *bridgeURL != "" {
+			*bridgeMetrics = strings.TrimRight(*bridgeURL, "/") + "/metrics"
+		}
+		if *bridgeMetrics != "" {
+			env.AddMetricsPage("bridge", *bridgeMetrics)
+		}
 	}
 
 	switch *scenario {
 	case "ingest":
-		res, err := loadtest.Ingest(ctx, env, loadtest.IngestOptions{Provider: *provider, Processes: *processes, Events: *events, Concurrency: *concurrency})
+		res, err := loadtest.Ingest(ctx, env, loadtest.IngestOptions{Provider: *provider, Processes: *processes, Events: *events, Concurrency: *concurrency, Rounds: *rounds})
 		if err != nil {
 			log.Error("loadtest: ingest", "error", err)
 			exit(env, 1)
 		}
 		loadtest.PrintIngest(os.Stdout, res)
-		if res.Bridge.Delivered != *events || res.Raw.Delivered != *events {
+		if sent := *events * len(res.Rounds); res.Bridge.Delivered != sent || res.Raw.Delivered != sent {
 			log.Error("loadtest: events missing from the workflows' histories",
-				"bridge_delivered", res.Bridge.Delivered, "raw_delivered", res.Raw.Delivered, "sent", *events)
+				"bridge_delivered", res.Bridge.Delivered, "raw_delivered", res.Raw.Delivered, "sent", sent)
 			exit(env, 1)
 		}
 	case "lifecycle":
-		res, err := loadtest.Lifecycle(ctx, env, loadtest.LifecycleOptions{Provider: *provider, Processes: *processes, Concurrency: *concurrency})
+		res, err := loadtest.Lifecycle(ctx, env, loadtest.LifecycleOptions{Provider: *provider, Processes: *processes, Concurrency: *concurrency, Rounds: *rounds})
 		if err != nil {
 			log.Error("loadtest: lifecycle", "error", err)
 			exit(env, 1)
 		}
 		loadtest.PrintLifecycle(os.Stdout, res)
+	case "open":
+		res, err := loadtest.Open(ctx, env, loadtest.OpenOptions{Provider: *provider, Processes: *processes, Concurrency: *concurrency, Settle: *settle})
+		if res.Count > 0 {
+			loadtest.PrintOpen(os.Stdout, res) // what was measured, failures counted
+		}
+		if err != nil {
+			log.Error("loadtest: open", "error", err)
+			exit(env, 1)
+		}
 	}
 }
 
 // environment starts the embedded stack, or connects to the deployment at
 // temporalAddr configured from the environment.
-func environment(ctx context.Context, temporalAddr, bridgeURL string, firstPort int, log *slog.Logger) (*loadtest.Env, error) {
+func environment(ctx context.Context, temporalAddr, bridgeURL string, embedded loadtest.EmbeddedOptions, log *slog.Logger) (*loadtest.Env, error) {
 	if temporalAddr == "" {
 		fmt.Fprintln(os.Stderr, "loadtest: starting the embedded dev server, worker, bridge and simulators")
-		return loadtest.StartEmbedded(ctx, loadtest.EmbeddedOptions{FirstPort: firstPort, Logger: log})
+		return loadtest.StartEmbedded(ctx, embedded)
 	}
 	cfg, err := modules.Load(ctx)
 	if err != nil {

@@ -124,6 +124,11 @@ func NewWorker(c client.Client, cfg config.Config, reg *providers.Registry, stor
 	// applies a client interceptor that also intercepts workers to every
 	// worker built from that client. Adding it here again doubled every
 	// workflow and activity span and the trace ids in every log line.
+	// Process-global and read when the process's first worker is built, so
+	// it is set before worker.New.
+	if cfg.Worker.WorkflowCacheSize > 0 {
+		worker.SetStickyWorkflowCacheSize(cfg.Worker.WorkflowCacheSize)
+	}
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.SigningProcess, workflow.RegisterOptions{Name: signing.WorkflowType})
 	// EventInbox only finishes inboxes started before routes replaced it.

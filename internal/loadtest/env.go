@@ -51,7 +51,15 @@ type Env struct {
 	// it (empty: http:// and the address it got).
 	BareListen, BarePublicURL string
 
-	closers []func()
+	// metricsPages are the Prometheus pages the open scenario reads memory from.
+	metricsPages []metricsPage
+	closers      []func()
+}
+
+// AddMetricsPage has the open scenario read memory from the Prometheus
+// page at url, served by role ("worker" or "bridge").
+func (e *Env) AddMetricsPage(role, url string) {
+	e.metricsPages = append(e.metricsPages, metricsPage{role: role, component: role, url: url})
 }
 
 // simStepDelay paces the embedded simulators: short, so that a process's
@@ -65,6 +73,16 @@ type EmbeddedOptions struct {
 	// scenario's bare router); 0 picks free ports.
 	FirstPort int
 	Logger    *slog.Logger
+	// WorkerBinary, when set, runs the worker as that binary (built from
+	// ./worker) instead of in this process, so that its memory is its own;
+	// WorkerEnv is added to its environment (e.g.
+	// FIRMAFLOW_WORKFLOW_CACHE_SIZE). Its metrics page is read on the
+	// port after the bare router's (FirstPort+7), or a free one.
+	WorkerBinary string
+	WorkerEnv    []string
+	// WorkflowCacheSize sets the in-process worker's sticky cache; 0 keeps
+	// the default.
+	WorkflowCacheSize int
 }
 
 // StartEmbedded starts the Temporal dev server, worker, bridge and
@@ -86,15 +104,20 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (_ *Env, err error
 		return nil, fmt.Errorf("loadtest: document store directory: %w", err)
 	}
 	env.closers = append(env.closers, func() { os.RemoveAll(dir) })
-	cfg, err := config.LoadFrom(ctx, envconfig.MapLookuper(map[string]string{"FIRMAFLOW_DOCSTORE_URL": dir, "FIRMAFLOW_LOG_LEVEL": "warn"}))
+	vars := map[string]string{"FIRMAFLOW_DOCSTORE_URL": dir, "FIRMAFLOW_LOG_LEVEL": "warn"}
+	if opts.WorkflowCacheSize > 0 {
+		vars["FIRMAFLOW_WORKFLOW_CACHE_SIZE"] = strconv.Itoa(opts.WorkflowCacheSize)
+	}
+	cfg, err := config.LoadFrom(ctx, envconfig.MapLookuper(vars))
 	if err != nil {
 		return nil, err
 	}
 	sopts := devstack.Options{
-		Config: cfg, SimStepDelay: simStepDelay, Logger: log,
+		Config: cfg, SimStepDelay: simStepDelay, Logger: log, NoWorker: opts.WorkerBinary != "",
 		BridgeDialOptions: []grpc.DialOption{env.BridgeCalls.DialOption()}, BridgeMiddleware: env.Webhooks.Middleware,
 	}
 	env.BareListen = "127.0.0.1:0"
+	workerMetrics := "127.0.0.1:0"
 	if p := opts.FirstPort; p != 0 {
 		at := func(i int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p+i)) }
 		sopts.TemporalHostPort, sopts.BridgeAddr = at(0), at(1)
@@ -103,6 +126,7 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (_ *Env, err error
 			sopts.SimulatorAddrs[m.Name] = at(2 + i)
 		}
 		env.BareListen = at(2 + len(modules.All))
+		workerMetrics = at(3 + len(modules.All))
 	}
 	stack, err := devstack.Start(ctx, sopts)
 	if err != nil {
@@ -110,6 +134,19 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (_ *Env, err error
 	}
 	env.closers = append(env.closers, stack.Close)
 	env.Config, env.Client, env.Store, env.BridgeURL = stack.Config, stack.Client, stack.Store, stack.BridgeURL
+	// The bridge's page is this process's: with the worker in it too
+	// unless the worker runs as its own binary.
+	inProcess := "embedded stack (worker, bridge, simulators, load tool)"
+	if opts.WorkerBinary != "" {
+		inProcess = "embedded stack (bridge, simulators, load tool)"
+		url, stop, err := startWorkerBinary(ctx, opts.WorkerBinary, append(stack.WorkerEnv(), opts.WorkerEnv...), workerMetrics, log)
+		if err != nil {
+			return nil, err
+		}
+		env.closers = append(env.closers, stop)
+		env.AddMetricsPage("worker", url)
+	}
+	env.metricsPages = append(env.metricsPages, metricsPage{role: "stack", component: inProcess, url: stack.BridgeURL + "/metrics", inProcess: true})
 	if err := env.finish(ctx); err != nil {
 		return nil, err
 	}

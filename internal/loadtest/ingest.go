@@ -17,10 +17,14 @@ import (
 
 // IngestOptions size the ingest scenario.
 type IngestOptions struct {
-	Provider    string
-	Processes   int
+	Provider  string
+	Processes int
+	// Events go through the bridge, and as many as raw signals, in each
+	// round.
 	Events      int
 	Concurrency int
+	// Rounds alternate the two phases' order (ABBA); 0 is DefaultRounds.
+	Rounds int
 }
 
 // IngestResult is what the ingest scenario measured.
@@ -28,20 +32,33 @@ type IngestResult struct {
 	Provider    string
 	Processes   int
 	Concurrency int
+	// Rounds are each round's two phases, in the order run.
+	Rounds []IngestRound
 	// Bridge: the events as webhooks through the bridge; Raw: the same
 	// number of equivalent events as SignalWorkflow calls to the same
-	// workflows.
+	// workflows. Each is pooled over the rounds (see pool): PerSecond is
+	// the median round's, the percentiles are over every event.
 	Bridge, Raw IngestPhase
 	ProcessIDs  []string
 	// BridgeKeys and RawKeys are the dedup keys of each phase's events, by
-	// workflow id.
+	// workflow id, over all rounds.
 	BridgeKeys, RawKeys map[string][]string
 }
+
+// IngestRound is one round: both phases, BridgeFirst saying which ran first.
+type IngestRound struct {
+	BridgeFirst bool
+	Bridge, Raw IngestPhase
+}
+
+// Ratio is the round's bridge throughput as a share of raw signalling's.
+func (r IngestRound) Ratio() float64 { return ratio(r.Bridge.PerSecond, r.Raw.PerSecond) }
 
 // IngestPhase is one way of handing the events to the workflows.
 type IngestPhase struct {
 	Summary
-	// Delivered is how many of the phase's events the workflows' histories hold.
+	// Delivered is how many of the phase's events the workflows' histories
+	// hold (pooled phases only).
 	Delivered int
 	// Calls are the Temporal calls made for the phase (nil: not counted).
 	Calls callcount.Calls
@@ -51,8 +68,18 @@ type IngestPhase struct {
 	Statuses map[int]int
 }
 
-// Ratio is the bridge's throughput as a share of raw signalling's.
-func (r IngestResult) Ratio() float64 { return ratio(r.Bridge.PerSecond, r.Raw.PerSecond) }
+// Ratio is the median of the rounds' ratios of bridge to raw throughput
+// (with no rounds, that of the pooled figures).
+func (r IngestResult) Ratio() float64 {
+	if len(r.Rounds) == 0 {
+		return ratio(r.Bridge.PerSecond, r.Raw.PerSecond)
+	}
+	ratios := make([]float64, len(r.Rounds))
+	for i, round := range r.Rounds {
+		ratios[i] = round.Ratio()
+	}
+	return median(ratios)
+}
 
 func ratio(a, b float64) float64 {
 	if b == 0 {
@@ -62,20 +89,56 @@ func ratio(a, b float64) float64 {
 }
 
 func (o IngestOptions) check() error {
-	if o.Processes < 1 || o.Events < 1 || o.Concurrency < 1 {
-		return errors.New("loadtest: ingest needs at least 1 process, 1 event and concurrency 1")
+	if o.Processes < 1 || o.Events < 1 || o.Concurrency < 1 || o.Rounds < 0 {
+		return errors.New("loadtest: ingest needs at least 1 process, 1 event, concurrency 1 and no negative rounds")
 	}
 	return nil
 }
 
+// poolIngest sums the rounds' phases into one per side.
+func poolIngest(phases []IngestPhase) IngestPhase {
+	out := IngestPhase{Webhooks: -1}
+	summaries := make([]Summary, len(phases))
+	for i, p := range phases {
+		summaries[i] = p.Summary
+		out.Calls = addCalls(out.Calls, p.Calls)
+		if p.Webhooks >= 0 {
+			out.Webhooks = max(out.Webhooks, 0) + p.Webhooks
+		}
+		if p.Statuses != nil {
+			if out.Statuses == nil {
+				out.Statuses = map[int]int{}
+			}
+			for code, n := range p.Statuses {
+				out.Statuses[code] += n
+			}
+		}
+	}
+	out.Summary = pool(summaries)
+	return out
+}
+
+// ingestBatch is one round's events, written (and the raw ones parsed)
+// before the clock starts, so that neither phase pays for the tool's own
+// work.
+type ingestBatch struct {
+	hooks []webhookRequest
+	raw   []signing.Event
+}
+
 // Ingest opens Processes processes that stay open (the simulators play
-// nothing after the send), posts Events webhooks spread evenly over them
-// through the bridge at Concurrency, then sends as many equivalent events
-// as raw SignalWorkflow calls to the same workflows at the same
-// concurrency, and checks both sets in the workflows' histories.
+// nothing after the send). In each of Rounds rounds it posts Events
+// webhooks spread evenly over them through the bridge at Concurrency, and
+// sends as many equivalent events as raw SignalWorkflow calls to the same
+// workflows at the same concurrency, the bridge first in even rounds and
+// second in odd ones. Last it checks every event in the workflows'
+// histories.
 func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, error) {
 	if err := opts.check(); err != nil {
 		return IngestResult{}, err
+	}
+	if opts.Rounds == 0 {
+		opts.Rounds = DefaultRounds
 	}
 	run := newRunID()
 	res := IngestResult{Provider: opts.Provider, Processes: opts.Processes, Concurrency: opts.Concurrency}
@@ -93,27 +156,31 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 	}
 	res.ProcessIDs = ids
 
-	// Everything is written (and the raw events parsed) before the clock
-	// starts, so neither phase pays for the tool's own work.
+	// Event numbers: round r's webhooks are r*2k..r*2k+k-1, its raw events
+	// the next k; the warm-up's come after every round's.
 	k := opts.Events
-	hooks := make([]webhookRequest, k)
-	raw := make([]signing.Event, k)
 	bridgeKeys, rawKeys := map[string][]string{}, map[string][]string{}
-	for i := range k {
-		p := i % len(ids)
-		wf := signing.WorkflowID(ids[p])
-		if hooks[i], err = writer.request(ids[p], refs[p], i); err != nil {
-			return res, err
+	batches := make([]ingestBatch, opts.Rounds)
+	for r := range batches {
+		b := ingestBatch{hooks: make([]webhookRequest, k), raw: make([]signing.Event, k)}
+		for i := range k {
+			p := i % len(ids)
+			wf := signing.WorkflowID(ids[p])
+			n := r*2*k + i
+			if b.hooks[i], err = writer.request(ids[p], refs[p], n); err != nil {
+				return res, err
+			}
+			ev, err := writer.event(ctx, ids[p], refs[p], n)
+			if err != nil {
+				return res, err
+			}
+			bridgeKeys[wf] = append(bridgeKeys[wf], ev.Key)
+			if b.raw[i], err = writer.event(ctx, ids[p], refs[p], n+k); err != nil {
+				return res, err
+			}
+			rawKeys[wf] = append(rawKeys[wf], b.raw[i].Key)
 		}
-		ev, err := writer.event(ctx, ids[p], refs[p], i)
-		if err != nil {
-			return res, err
-		}
-		bridgeKeys[wf] = append(bridgeKeys[wf], ev.Key)
-		if raw[i], err = writer.event(ctx, ids[p], refs[p], k+i); err != nil {
-			return res, err
-		}
-		rawKeys[wf] = append(rawKeys[wf], raw[i].Key)
+		batches[r] = b
 	}
 
 	httpClient := &http.Client{Timeout: time.Minute, Transport: &http.Transport{
@@ -126,13 +193,14 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 	// Untimed warm-up, one request per connection each way, so that
 	// neither phase pays for opening connections. Its events are not
 	// among those checked.
+	warmFrom := opts.Rounds * 2 * k
 	warm := make([]webhookRequest, opts.Concurrency)
 	warmRaw := make([]signing.Event, opts.Concurrency)
 	for j := range warm {
-		if warm[j], err = writer.request(ids[j%len(ids)], refs[j%len(refs)], 2*k+j); err != nil {
+		if warm[j], err = writer.request(ids[j%len(ids)], refs[j%len(refs)], warmFrom+j); err != nil {
 			return res, err
 		}
-		if warmRaw[j], err = writer.event(ctx, ids[j%len(ids)], refs[j%len(refs)], 2*k+len(warm)+j); err != nil {
+		if warmRaw[j], err = writer.event(ctx, ids[j%len(ids)], refs[j%len(refs)], warmFrom+len(warm)+j); err != nil {
 			return res, err
 		}
 	}
@@ -145,13 +213,23 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 		return res, fmt.Errorf("loadtest: warm-up signals failed: %w", t.firstError())
 	}
 
-	res.Bridge = postWebhooks(ctx, env, httpClient, hooks, opts.Concurrency)
-	before := env.RawCalls.Snapshot()
-	t := runConcurrently(ctx, k, opts.Concurrency, func(ctx context.Context, i int) error { return signal(ctx, i, raw[i]) })
-	res.Raw = IngestPhase{Summary: t.summary(), Calls: env.RawCalls.Snapshot().Since(before), Webhooks: -1}
-	if err := t.firstError(); err != nil {
-		env.Log.Warn("raw signal failed", "failed", t.failed(), "first_error", err)
+	var bridgePhases, rawPhases []IngestPhase
+	for r, b := range batches {
+		round := IngestRound{BridgeFirst: firmaflowFirst(r)}
+		bridge := func() { round.Bridge = postWebhooks(ctx, env, httpClient, b.hooks, opts.Concurrency) }
+		raw := func() {
+			before := env.RawCalls.Snapshot()
+			t := runConcurrently(ctx, k, opts.Concurrency, func(ctx context.Context, i int) error { return signal(ctx, i, b.raw[i]) })
+			round.Raw = IngestPhase{Summary: t.summary(), Calls: env.RawCalls.Snapshot().Since(before), Webhooks: -1}
+			if err := t.firstError(); err != nil {
+				env.Log.Warn("raw signal failed", "round", r, "failed", t.failed(), "first_error", err)
+			}
+		}
+		inOrder(round.BridgeFirst, bridge, raw)
+		res.Rounds = append(res.Rounds, round)
+		bridgePhases, rawPhases = append(bridgePhases, round.Bridge), append(rawPhases, round.Raw)
 	}
+	res.Bridge, res.Raw = poolIngest(bridgePhases), poolIngest(rawPhases)
 
 	workflowIDs := make([]string, len(ids))
 	for i, id := range ids {
@@ -164,6 +242,17 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 	res.Bridge.Delivered, res.Raw.Delivered = found[0], found[1]
 	res.BridgeKeys, res.RawKeys = bridgeKeys, rawKeys
 	return res, nil
+}
+
+// inOrder runs a then b, or b then a.
+func inOrder(aFirst bool, a, b func()) {
+	if aFirst {
+		a()
+		b()
+		return
+	}
+	b()
+	a()
 }
 
 // openProcesses starts the run's processes and waits until each is open

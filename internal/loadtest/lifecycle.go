@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -16,6 +17,7 @@ import (
 	"github.com/firmaflow/firmaflow/internal/app"
 	"github.com/firmaflow/firmaflow/internal/callcount"
 	"github.com/firmaflow/firmaflow/providers/autosign"
+	"github.com/firmaflow/firmaflow/routing"
 	"github.com/firmaflow/firmaflow/signing"
 	"github.com/firmaflow/firmaflow/starter/processes"
 )
@@ -26,9 +28,12 @@ const LifecycleDocumentBytes = 1 << 20
 
 // LifecycleOptions size the lifecycle scenario.
 type LifecycleOptions struct {
-	Provider    string
+	Provider string
+	// Processes run each way in each round.
 	Processes   int
 	Concurrency int
+	// Rounds alternate the two phases' order (ABBA); 0 is DefaultRounds.
+	Rounds int
 }
 
 // LifecycleResult is what the lifecycle scenario measured.
@@ -36,10 +41,27 @@ type LifecycleResult struct {
 	Provider    string
 	Processes   int
 	Concurrency int
+	// Rounds are each round's two phases, in the order run.
+	Rounds []LifecycleRound
 	// Firmaflow: SigningProcess workflows through the bridge; Bare: the
-	// baseline workflow through the bare router.
+	// baseline workflow through the bare router. Each is pooled over the
+	// rounds (see pool): PerSecond is the median round's.
+	Firmaflow, Bare LifecyclePhase
+	// FirmaflowHistory and BareHistory are what a process of each kind
+	// wrote to Temporal, from the first round's first processes' histories
+	// (firmaflow's with its route's); empty when they could not be read.
+	FirmaflowHistory, BareHistory HistoryProfile
+}
+
+// LifecycleRound is one round: both phases, FirmaflowFirst saying which
+// ran first.
+type LifecycleRound struct {
+	FirmaflowFirst  bool
 	Firmaflow, Bare LifecyclePhase
 }
+
+// Ratio is the round's firmaflow throughput as a share of the bare workflow's.
+func (r LifecycleRound) Ratio() float64 { return ratio(r.Firmaflow.PerSecond, r.Bare.PerSecond) }
 
 // LifecyclePhase is one way of running the processes. Its Summary's
 // latencies are each process's time from start to result.
@@ -55,18 +77,50 @@ type LifecyclePhase struct {
 	WorkflowIDs []string
 }
 
-// Ratio is firmaflow's throughput as a share of the bare workflow's.
-func (r LifecycleResult) Ratio() float64 { return ratio(r.Firmaflow.PerSecond, r.Bare.PerSecond) }
+// Ratio is the median of the rounds' ratios of firmaflow's throughput to
+// the bare workflow's (with no rounds, that of the pooled figures).
+func (r LifecycleResult) Ratio() float64 {
+	if len(r.Rounds) == 0 {
+		return ratio(r.Firmaflow.PerSecond, r.Bare.PerSecond)
+	}
+	ratios := make([]float64, len(r.Rounds))
+	for i, round := range r.Rounds {
+		ratios[i] = round.Ratio()
+	}
+	return median(ratios)
+}
 
-// Lifecycle runs Processes whole processes (send with a 1 MiB document,
-// two signers, completion, fetch) through firmaflow, then as many through
-// the bare workflow, each at Concurrency processes in flight. The provider
+// poolLifecycle sums the rounds' phases into one per side.
+func poolLifecycle(phases []LifecyclePhase) LifecyclePhase {
+	out := LifecyclePhase{Webhooks: -1}
+	summaries := make([]Summary, len(phases))
+	for i, p := range phases {
+		summaries[i] = p.Summary
+		out.Calls = addCalls(out.Calls, p.Calls)
+		if p.Webhooks >= 0 {
+			out.Webhooks = max(out.Webhooks, 0) + p.Webhooks
+		}
+		out.StoredBytes += p.StoredBytes
+		out.WorkflowIDs = append(out.WorkflowIDs, p.WorkflowIDs...)
+	}
+	out.Summary = pool(summaries)
+	return out
+}
+
+// Lifecycle runs, in each of Rounds rounds, Processes whole processes
+// (send with a 1 MiB document, two signers, completion, fetch) through
+// firmaflow and as many through the bare workflow, each at Concurrency
+// processes in flight, firmaflow first in even rounds and second in odd
+// ones. The provider
 // carries them (the simulators' "sign" scenario), so the deployment's
 // providers must be simulators.
 func Lifecycle(ctx context.Context, env *Env, opts LifecycleOptions) (LifecycleResult, error) {
 	res := LifecycleResult{Provider: opts.Provider, Processes: opts.Processes, Concurrency: opts.Concurrency}
-	if opts.Processes < 1 || opts.Concurrency < 1 {
-		return res, errors.New("loadtest: lifecycle needs at least 1 process and concurrency 1")
+	if opts.Processes < 1 || opts.Concurrency < 1 || opts.Rounds < 0 {
+		return res, errors.New("loadtest: lifecycle needs at least 1 process, concurrency 1 and no negative rounds")
+	}
+	if opts.Rounds == 0 {
+		opts.Rounds = DefaultRounds
 	}
 	// The bare process gets its webhooks only if the provider posts them
 	// where each process says: Autosign names the endpoint per transaction.
@@ -84,6 +138,8 @@ func Lifecycle(ctx context.Context, env *Env, opts LifecycleOptions) (LifecycleR
 	}
 	defer bare.close()
 
+	var routesMu sync.Mutex
+	routes := map[string]string{} // process workflow id -> its route's
 	firmaflow := func(ctx context.Context, i int) (string, int64, error) {
 		in := processInput(fmt.Sprintf("loadtest-%s-life-%d", run, i), opts.Provider, "sign", doc)
 		wr, err := processes.Start(ctx, env.Client, env.Config.Temporal.TaskQueue, in)
@@ -91,6 +147,11 @@ func Lifecycle(ctx context.Context, env *Env, opts LifecycleOptions) (LifecycleR
 			return "", 0, err
 		}
 		out, err := processes.Result(ctx, wr)
+		if out.ProviderRef != "" {
+			routesMu.Lock()
+			routes[signing.WorkflowID(in.ProcessID)] = routing.RouteWorkflowID(in.Provider, out.ProviderRef)
+			routesMu.Unlock()
+		}
 		if err == nil && out.Status != signing.StatusCompleted {
 			err = fmt.Errorf("process %s ended %s: %s", in.ProcessID, out.Status, out.Reason)
 		}
@@ -110,39 +171,70 @@ func Lifecycle(ctx context.Context, env *Env, opts LifecycleOptions) (LifecycleR
 		return id, storedBytes(out.Documents), nil
 	}
 	// One untimed process each way first: connections, OAuth tokens and
-	// the workers' caches are then warm for both phases alike.
+	// the workers' caches are then warm for both phases alike. Processes
+	// are numbered across rounds; the warm-up's come after them.
+	warmup := opts.Rounds * opts.Processes
 	for _, warm := range []func(context.Context, int) (string, int64, error){firmaflow, bareProcess} {
-		if id, _, err := warm(ctx, opts.Processes); err != nil {
+		if id, _, err := warm(ctx, warmup); err != nil {
 			return res, fmt.Errorf("loadtest: warm-up process %s: %w", id, err)
 		}
 	}
 
-	calls, webhooks := env.BridgeCalls.Snapshot(), env.Webhooks.Count()
-	res.Firmaflow = runLifecycles(ctx, env, "firmaflow", opts, firmaflow)
-	res.Firmaflow.Calls, res.Firmaflow.Webhooks = env.BridgeCalls.Snapshot().Since(calls), -1
-	if webhooks >= 0 {
-		res.Firmaflow.Webhooks = env.Webhooks.Count() - webhooks
-	}
-
-	calls, webhooks = bare.calls.Snapshot(), bare.webhooks.Count()
-	res.Bare = runLifecycles(ctx, env, "bare", opts, bareProcess)
-	res.Bare.Calls, res.Bare.Webhooks = bare.calls.Snapshot().Since(calls), bare.webhooks.Count()-webhooks
-	for _, p := range []*LifecyclePhase{&res.Firmaflow, &res.Bare} {
-		if p.Failed > 0 {
-			return res, fmt.Errorf("loadtest: %d of %d lifecycle processes failed (see the log)", p.Failed, opts.Processes)
+	var firmaflowPhases, barePhases []LifecyclePhase
+	for r := range opts.Rounds {
+		round := LifecycleRound{FirmaflowFirst: firmaflowFirst(r)}
+		from := r * opts.Processes
+		ours := func() {
+			calls, webhooks := env.BridgeCalls.Snapshot(), env.Webhooks.Count()
+			round.Firmaflow = runLifecycles(ctx, env, "firmaflow", opts, from, firmaflow)
+			round.Firmaflow.Calls, round.Firmaflow.Webhooks = env.BridgeCalls.Snapshot().Since(calls), -1
+			if webhooks >= 0 {
+				round.Firmaflow.Webhooks = env.Webhooks.Count() - webhooks
+			}
 		}
+		theirs := func() {
+			calls, webhooks := bare.calls.Snapshot(), bare.webhooks.Count()
+			round.Bare = runLifecycles(ctx, env, "bare", opts, from, bareProcess)
+			round.Bare.Calls, round.Bare.Webhooks = bare.calls.Snapshot().Since(calls), bare.webhooks.Count()-webhooks
+		}
+		inOrder(round.FirmaflowFirst, ours, theirs)
+		res.Rounds = append(res.Rounds, round)
+		firmaflowPhases, barePhases = append(firmaflowPhases, round.Firmaflow), append(barePhases, round.Bare)
+		for _, p := range []LifecyclePhase{round.Firmaflow, round.Bare} {
+			if p.Failed > 0 {
+				return res, fmt.Errorf("loadtest: round %d: %d of %d lifecycle processes failed (see the log)", r+1, p.Failed, opts.Processes)
+			}
+		}
+	}
+	res.Firmaflow, res.Bare = poolLifecycle(firmaflowPhases), poolLifecycle(barePhases)
+
+	// Untimed: what each kind of process wrote to Temporal.
+	var ours, theirs [][]string
+	for _, id := range res.Rounds[0].Firmaflow.WorkflowIDs[:min(profileSample, opts.Processes)] {
+		ours = append(ours, []string{id, routes[id]})
+	}
+	for _, id := range res.Rounds[0].Bare.WorkflowIDs[:min(profileSample, opts.Processes)] {
+		theirs = append(theirs, []string{id})
+	}
+	if res.FirmaflowHistory, err = historyProfile(ctx, env.Client, ours); err != nil {
+		env.Log.Warn("history profile not read", "error", err)
+		res.FirmaflowHistory = HistoryProfile{}
+	}
+	if res.BareHistory, err = historyProfile(ctx, env.Client, theirs); err != nil {
+		env.Log.Warn("history profile not read", "error", err)
+		res.BareHistory = HistoryProfile{}
 	}
 	return res, nil
 }
 
-// runLifecycles runs one phase: each process from start to result, with
-// Concurrency in flight.
-func runLifecycles(ctx context.Context, env *Env, name string, opts LifecycleOptions, process func(ctx context.Context, i int) (string, int64, error)) LifecyclePhase {
+// runLifecycles runs one phase: processes from..from+Processes-1, each
+// from start to result, with Concurrency in flight.
+func runLifecycles(ctx context.Context, env *Env, name string, opts LifecycleOptions, from int, process func(ctx context.Context, i int) (string, int64, error)) LifecyclePhase {
 	ids := make([]string, opts.Processes)
 	stored := make([]int64, opts.Processes)
 	t := runConcurrently(ctx, opts.Processes, opts.Concurrency, func(ctx context.Context, i int) error {
 		var err error
-		ids[i], stored[i], err = process(ctx, i)
+		ids[i], stored[i], err = process(ctx, from+i)
 		if err == nil && stored[i] < LifecycleDocumentBytes {
 			err = fmt.Errorf("%s stored %d bytes, want at least %d", ids[i], stored[i], LifecycleDocumentBytes)
 		}

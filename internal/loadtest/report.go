@@ -26,12 +26,84 @@ func LifecycleLine(r LifecycleResult) string {
 		r.Processes, r.Firmaflow.PerSecond, r.Bare.PerSecond, r.Ratio())
 }
 
+// OpenLine is the open scenario's last line: processes opened per second,
+// and each metrics page's RSS and Go heap in MiB (after the run), by role:
+//
+//	open n=1000 c=8 started=21.3 p99_ms=812.0 worker_rss_mb=180.2 worker_heap_mb=95.1
+func OpenLine(r OpenResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "open n=%d c=%d started=%.1f p99_ms=%.1f", r.Processes, r.Concurrency, r.PerSecond, ms(r.P99))
+	for _, m := range r.After {
+		fmt.Fprintf(&b, " %s_rss_mb=%s %s_heap_mb=%s", m.Role, mib(m.RSS), m.Role, mib(m.HeapAlloc))
+	}
+	return b.String()
+}
+
+// PrintOpen writes the open scenario's figures, each page's memory before
+// and after, and the final line.
+func PrintOpen(w io.Writer, r OpenResult) {
+	fmt.Fprintf(w, "open: %d %s processes started and left waiting for signatures, at concurrency %d\n\n", r.Processes, r.Provider, r.Concurrency)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "processes\tfailed\tseconds\tprocesses/s\tp50 ms\tp99 ms\tmax ms\t")
+	fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t\n", r.Count+r.Failed, r.Failed, r.Elapsed.Seconds(), r.PerSecond, ms(r.P50), ms(r.P99), ms(r.Max))
+	tw.Flush()
+	if len(r.After) == 0 {
+		fmt.Fprintln(w, "\nmemory: no metrics page to read (-worker-metrics, -bridge-metrics)")
+	}
+	for i, after := range r.After {
+		fmt.Fprintf(w, "\n%s: %s (%s)\n", after.Role, after.Component, after.URL)
+		if after.Err != "" {
+			fmt.Fprintf(w, "  not read: %s\n", after.Err)
+			continue
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "  \tRSS MiB\theap alloc MiB\theap in use MiB\tgoroutines\tcached workflows\t")
+		row := func(name string, m MemoryReading) {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t\n", name, mib(m.RSS), mib(m.HeapAlloc), mib(m.HeapInuse), count(m.Goroutines), count(m.StickyCache))
+		}
+		if i < len(r.Before) && r.Before[i].Err == "" {
+			row("before", r.Before[i])
+		}
+		row("after", after)
+		tw.Flush()
+		if i < len(r.Before) && r.Before[i].Err == "" && r.Count > 0 && after.HeapAlloc >= 0 && r.Before[i].HeapAlloc >= 0 {
+			fmt.Fprintf(w, "  heap per open process: %.1f KiB\n", (after.HeapAlloc-r.Before[i].HeapAlloc)/float64(r.Count)/1024)
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, OpenLine(r))
+}
+
+// mib is bytes in MiB, "n/a" for a figure not read (-1).
+func mib(bytes float64) string {
+	if bytes < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f", bytes/(1<<20))
+}
+
+// count is a whole number, "n/a" for a figure not read (-1).
+func count(n float64) string {
+	if n < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f", n)
+}
+
 // PrintIngest writes the ingest table, the bridge's answers and Temporal
 // calls, and the final line.
 func PrintIngest(w io.Writer, r IngestResult) {
-	fmt.Fprintf(w, "ingest: %d events to %d open %s processes at concurrency %d\n\n",
-		r.Bridge.Count+r.Bridge.Failed, r.Processes, r.Provider, r.Concurrency)
+	fmt.Fprintf(w, "ingest: %d events each way to %d open %s processes at concurrency %d, %d rounds\n\n",
+		r.Bridge.Count+r.Bridge.Failed, r.Processes, r.Provider, r.Concurrency, len(r.Rounds))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "round\torder\tbridge events/s\traw events/s\tratio\tbridge p99 ms\traw p99 ms\tbridge failed\traw failed\t")
+	for i, round := range r.Rounds {
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%d\t%d\t\n", i+1, order(round.BridgeFirst, "bridge", "raw"),
+			round.Bridge.PerSecond, round.Raw.PerSecond, round.Ratio(), ms(round.Bridge.P99), ms(round.Raw.P99), round.Bridge.Failed, round.Raw.Failed)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nall rounds (events/s: the median round's; percentiles: over every event):\n\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\tevents\tfailed\tdelivered\tseconds\tevents/s\tp50 ms\tp99 ms\tmax ms\tTemporal calls/event\t")
 	for _, p := range []struct {
 		name  string
@@ -44,16 +116,25 @@ func PrintIngest(w io.Writer, r IngestResult) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nbridge answers: %s\n", statusList(r.Bridge.Statuses))
 	fmt.Fprintf(w, "bridge Temporal calls: %s\n", r.Bridge.Calls)
-	fmt.Fprintf(w, "raw Temporal calls: %s\n\n", r.Raw.Calls)
+	fmt.Fprintf(w, "raw Temporal calls: %s\n", r.Raw.Calls)
+	fmt.Fprintf(w, "bridge Temporal calls per webhook: %s\n\n", r.Bridge.Calls.PerItem(int64(r.Bridge.Count+r.Bridge.Failed)))
 	fmt.Fprintln(w, IngestLine(r))
 }
 
 // PrintLifecycle writes the lifecycle table, the receivers' Temporal calls,
 // and the final line.
 func PrintLifecycle(w io.Writer, r LifecycleResult) {
-	fmt.Fprintf(w, "lifecycle: %d %s processes each way (send %d KiB, 2 signers, completion, fetch) at concurrency %d\n\n",
-		r.Processes, r.Provider, LifecycleDocumentBytes>>10, r.Concurrency)
+	fmt.Fprintf(w, "lifecycle: %d %s processes each way per round (send %d KiB, 2 signers, completion, fetch) at concurrency %d, %d rounds\n\n",
+		r.Processes, r.Provider, LifecycleDocumentBytes>>10, r.Concurrency, len(r.Rounds))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "round\torder\tfirmaflow processes/s\tbare processes/s\tratio\tfirmaflow p99 ms\tbare p99 ms\t")
+	for i, round := range r.Rounds {
+		fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t\n", i+1, order(round.FirmaflowFirst, "firmaflow", "bare"),
+			round.Firmaflow.PerSecond, round.Bare.PerSecond, round.Ratio(), ms(round.Firmaflow.P99), ms(round.Bare.P99))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nall rounds (processes/s: the median round's; percentiles: over every process):\n\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workflow\tprocesses\tfailed\tseconds\tprocesses/s\tp50 ms\tp99 ms\tmax ms\twebhooks\tTemporal calls/webhook\t")
 	for _, p := range []struct {
 		name  string
@@ -70,7 +151,27 @@ func PrintLifecycle(w io.Writer, r LifecycleResult) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nbridge Temporal calls: %s\n", r.Firmaflow.Calls)
 	fmt.Fprintf(w, "bare router Temporal calls: %s\n\n", r.Bare.Calls)
+	if r.FirmaflowHistory.Processes > 0 || r.BareHistory.Processes > 0 {
+		fmt.Fprintf(w, "history events per process (firmaflow: its runs and its route; mean of %d and %d processes):\n\n",
+			r.FirmaflowHistory.Processes, r.BareHistory.Processes)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "event type\tfirmaflow\tbare\t")
+		for _, t := range profileRows(r.FirmaflowHistory, r.BareHistory) {
+			fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t\n", t, r.FirmaflowHistory.PerType[t], r.BareHistory.PerType[t])
+		}
+		fmt.Fprintf(tw, "all\t%.1f\t%.1f\t\n", r.FirmaflowHistory.Total(), r.BareHistory.Total())
+		tw.Flush()
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintln(w, LifecycleLine(r))
+}
+
+// order is "a,b" when a ran first, else "b,a".
+func order(aFirst bool, a, b string) string {
+	if aFirst {
+		return a + "," + b
+	}
+	return b + "," + a
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -71,3 +71,65 @@ func TestPrintLifecycleEndsWithTheLineAndSaysWhatWasNotCounted(t *testing.T) {
 	require.Equal(t, "2", m[1])
 	require.Equal(t, "0.50", m[4])
 }
+
+func TestPrintShowsEveryRoundInItsOrder(t *testing.T) {
+	in := func(bridge, raw float64, bridgeFirst bool) IngestRound {
+		return IngestRound{BridgeFirst: bridgeFirst,
+			Bridge: IngestPhase{Summary: Summary{PerSecond: bridge, P99: 20 * time.Millisecond}}, Raw: IngestPhase{Summary: Summary{PerSecond: raw, P99: 10 * time.Millisecond}}}
+	}
+	var b bytes.Buffer
+	PrintIngest(&b, IngestResult{Concurrency: 8, Rounds: []IngestRound{in(100, 200, true), in(300, 200, false), in(90, 100, true)},
+		Bridge: IngestPhase{Summary: Summary{PerSecond: 100}}, Raw: IngestPhase{Summary: Summary{PerSecond: 200}}})
+	out := b.String()
+	require.Regexp(t, `\n\s*1\s+bridge,raw\s+100\.0\s+200\.0\s+0\.50\s+20\.0\s+10\.0\s`, out)
+	require.Regexp(t, `\n\s*2\s+raw,bridge\s+300\.0\s+200\.0\s+1\.50\s`, out)
+	require.Regexp(t, `\n\s*3\s+bridge,raw\s+90\.0\s+100\.0\s+0\.90\s`, out)
+	m := ingestLine.FindStringSubmatch(lastLine(out))
+	require.NotNil(t, m, lastLine(out))
+	require.Equal(t, "0.90", m[4], "the line's ratio is the median round's")
+
+	life := func(ours, bare float64, first bool) LifecycleRound {
+		return LifecycleRound{FirmaflowFirst: first, Firmaflow: LifecyclePhase{Summary: Summary{PerSecond: ours}}, Bare: LifecyclePhase{Summary: Summary{PerSecond: bare}}}
+	}
+	b.Reset()
+	PrintLifecycle(&b, LifecycleResult{Processes: 5, Rounds: []LifecycleRound{life(7, 10, true), life(8, 10, false), life(6, 10, true)}})
+	out = b.String()
+	require.Regexp(t, `\n\s*2\s+bare,firmaflow\s+8\.00\s+10\.00\s+0\.80\s`, out)
+	require.Equal(t, "0.70", lifecycleLine.FindStringSubmatch(lastLine(out))[4])
+}
+
+var openLine = regexp.MustCompile(`^open n=(\d+) c=(\d+) started=([\d.]+) p99_ms=([\d.]+)(?: (\w+)_rss_mb=([\d.]+|n/a) (\w+)_heap_mb=([\d.]+|n/a))*$`)
+
+func TestPrintOpenShowsEachPageAndTheHeapPerProcess(t *testing.T) {
+	reading := func(role string, rss, heap float64) MemoryReading {
+		return MemoryReading{Role: role, Component: role, URL: "http://x/metrics", RSS: rss, HeapAlloc: heap, HeapInuse: heap, Goroutines: 10, StickyCache: -1}
+	}
+	r := OpenResult{Provider: "autosign", Processes: 1000, Concurrency: 8,
+		Summary: Summary{Count: 1000, PerSecond: 21.25, P99: 812 * time.Millisecond},
+		Before:  []MemoryReading{reading("worker", 50<<20, 10<<20), reading("bridge", 30<<20, 5<<20)},
+		After:   []MemoryReading{reading("worker", 150<<20, 60<<20), {Role: "bridge", Component: "bridge", RSS: -1, HeapAlloc: -1, Err: "refused"}}}
+	var b bytes.Buffer
+	PrintOpen(&b, r)
+	out := b.String()
+	require.Contains(t, out, "heap per open process: 51.2 KiB", "50 MiB over 1000 processes")
+	require.Contains(t, out, "not read: refused")
+	line := lastLine(out)
+	require.Equal(t, "open n=1000 c=8 started=21.2 p99_ms=812.0 worker_rss_mb=150.0 worker_heap_mb=60.0 bridge_rss_mb=n/a bridge_heap_mb=n/a", line)
+	require.Regexp(t, openLine, line)
+	require.Regexp(t, openLine, OpenLine(OpenResult{}), "nothing measured still parses")
+}
+
+func TestPrintLifecycleShowsTheHistoryProfiles(t *testing.T) {
+	r := LifecycleResult{Processes: 2,
+		FirmaflowHistory: HistoryProfile{Processes: 2, PerType: map[string]float64{"WorkflowTaskCompleted": 9, "ActivityTaskScheduled": 3, "UpsertWorkflowSearchAttributes": 3}},
+		BareHistory:      HistoryProfile{Processes: 2, PerType: map[string]float64{"WorkflowTaskCompleted": 5, "ActivityTaskScheduled": 2}}}
+	require.Equal(t, 15.0, r.FirmaflowHistory.Total())
+	require.Equal(t, []string{"WorkflowTaskCompleted", "ActivityTaskScheduled", "UpsertWorkflowSearchAttributes"}, profileRows(r.FirmaflowHistory, r.BareHistory),
+		"by firmaflow's count, ties by name")
+	var b bytes.Buffer
+	PrintLifecycle(&b, r)
+	out := b.String()
+	require.Regexp(t, `\n\s*WorkflowTaskCompleted\s+9\.0\s+5\.0\s*\n`, out)
+	require.Regexp(t, `\n\s*UpsertWorkflowSearchAttributes\s+3\.0\s+0\.0\s*\n`, out)
+	require.Regexp(t, `\n\s*all\s+15\.0\s+7\.0\s*\n`, out)
+}

@@ -33,36 +33,60 @@ func TestScenariosOnTheEmbeddedStack(t *testing.T) {
 		processes, events int
 	}{{autosign.Name, 3, 12}, {arqsign.Name, 2, 6}} {
 		t.Run("ingest "+c.provider, func(t *testing.T) {
-			res, err := Ingest(ctx, env, IngestOptions{Provider: c.provider, Processes: c.processes, Events: c.events, Concurrency: 4})
+			const rounds = 2
+			res, err := Ingest(ctx, env, IngestOptions{Provider: c.provider, Processes: c.processes, Events: c.events, Concurrency: 4, Rounds: rounds})
 			require.NoError(t, err)
+			require.Len(t, res.Rounds, rounds)
+			require.True(t, res.Rounds[0].BridgeFirst)
+			require.False(t, res.Rounds[1].BridgeFirst)
+			for _, r := range res.Rounds {
+				require.Equal(t, c.events, r.Bridge.Count)
+				require.Equal(t, c.events, r.Raw.Count)
+			}
 			m := ingestLine.FindStringSubmatch(IngestLine(res))
 			require.NotNil(t, m, IngestLine(res))
 			require.Equal(t, "4", m[1])
 			for name, p := range map[string]IngestPhase{"bridge": res.Bridge, "raw": res.Raw} {
-				require.Equal(t, c.events, p.Count, name)
+				require.Equal(t, rounds*c.events, p.Count, name)
 				require.Zero(t, p.Failed, name)
-				require.Equal(t, c.events, p.Delivered, "%s: every event is in a workflow history", name)
+				require.Equal(t, rounds*c.events, p.Delivered, "%s: every event is in a workflow history", name)
 				perSecond, err := strconv.ParseFloat(m[map[string]int{"bridge": 2, "raw": 3}[name]], 64)
 				require.NoError(t, err)
 				require.Greater(t, perSecond, 0.0, name)
 			}
-			require.Equal(t, map[int]int{200: c.events}, res.Bridge.Statuses)
-			require.Equal(t, int64(c.events), res.Bridge.Webhooks, "the bridge got the load tool's webhooks and no simulator's")
-			require.GreaterOrEqual(t, res.Bridge.Calls.Total(), int64(c.events), "at least one Temporal call per webhook")
-			require.Equal(t, callcount.Calls{"SignalWorkflowExecution": int64(c.events)}, res.Raw.Calls)
+			require.Equal(t, map[int]int{200: rounds * c.events}, res.Bridge.Statuses)
+			require.Equal(t, int64(rounds*c.events), res.Bridge.Webhooks, "the bridge got the load tool's webhooks and no simulator's")
+			require.GreaterOrEqual(t, res.Bridge.Calls.Total(), int64(rounds*c.events), "at least one Temporal call per webhook")
+			require.Equal(t, callcount.Calls{"SignalWorkflowExecution": int64(rounds * c.events)}, res.Raw.Calls)
 			requireApplied(ctx, t, env, res)
 		})
 	}
 
+	t.Run("open", func(t *testing.T) {
+		const n = 4
+		res, err := Open(ctx, env, OpenOptions{Provider: autosign.Name, Processes: n, Concurrency: 2})
+		require.NoError(t, err)
+		require.Equal(t, n, res.Count)
+		require.Greater(t, res.PerSecond, 0.0)
+		require.Len(t, res.After, 1, "embedded with the worker in process: one page, this process's")
+		m := res.After[0]
+		require.Equal(t, "stack", m.Role)
+		require.Empty(t, m.Err)
+		require.Greater(t, m.RSS, 0.0, "the process collector is on the page")
+		require.Greater(t, m.HeapAlloc, 0.0, "the Go collector is on the page")
+		require.Regexp(t, openLine, OpenLine(res))
+	})
 	t.Run("lifecycle", func(t *testing.T) {
 		const n = 3
-		res, err := Lifecycle(ctx, env, LifecycleOptions{Provider: autosign.Name, Processes: n, Concurrency: n})
+		res, err := Lifecycle(ctx, env, LifecycleOptions{Provider: autosign.Name, Processes: n, Concurrency: n, Rounds: 2})
 		require.NoError(t, err)
+		require.Len(t, res.Rounds, 2)
+		require.False(t, res.Rounds[1].FirmaflowFirst)
 		m := lifecycleLine.FindStringSubmatch(LifecycleLine(res))
 		require.NotNil(t, m, LifecycleLine(res))
 		require.Equal(t, strconv.Itoa(n), m[1])
-		require.Equal(t, n, res.Firmaflow.Count)
-		require.Equal(t, n, res.Bare.Count)
+		require.Equal(t, 2*n, res.Firmaflow.Count)
+		require.Equal(t, 2*n, res.Bare.Count)
 		for _, id := range res.Firmaflow.WorkflowIDs {
 			var out signing.Result
 			require.NoError(t, env.Client.GetWorkflow(ctx, id, "").Get(ctx, &out))
@@ -77,9 +101,16 @@ func TestScenariosOnTheEmbeddedStack(t *testing.T) {
 		}
 		// Each process's provider posts the same webhooks either way: the
 		// started notice, two signatures, the completion.
-		require.GreaterOrEqual(t, res.Firmaflow.Webhooks, int64(4*n))
-		require.GreaterOrEqual(t, res.Bare.Webhooks, int64(4*n))
+		require.GreaterOrEqual(t, res.Firmaflow.Webhooks, int64(2*4*n))
+		require.GreaterOrEqual(t, res.Bare.Webhooks, int64(2*4*n))
 		require.Equal(t, "1.00", res.Bare.Calls.PerItem(res.Bare.Webhooks), "the bare router makes one call per webhook")
+		require.Equal(t, n, res.BareHistory.Processes)
+		require.Equal(t, 2.0, res.BareHistory.PerType["ActivityTaskScheduled"], "the bare workflow runs Send and FetchDocuments")
+		require.Equal(t, 1.0, res.BareHistory.PerType["WorkflowExecutionCompleted"])
+		require.Equal(t, n, res.FirmaflowHistory.Processes)
+		require.GreaterOrEqual(t, res.FirmaflowHistory.PerType["ActivityTaskScheduled"], 2.0)
+		require.GreaterOrEqual(t, res.FirmaflowHistory.PerType["WorkflowExecutionStarted"], 2.0, "the process and its route")
+		require.Equal(t, 1.0, res.FirmaflowHistory.PerType["MarkerRecorded"], "one version marker per new process (workflows/versions.go)")
 		require.GreaterOrEqual(t, res.Firmaflow.Calls.Total(), res.Firmaflow.Webhooks)
 	})
 }

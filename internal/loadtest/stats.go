@@ -28,6 +28,8 @@ type Summary struct {
 	// PerSecond is successful operations per second of wall time.
 	PerSecond     float64
 	P50, P99, Max time.Duration
+
+	latencies []time.Duration // sorted; pooled over rounds
 }
 
 // Summarize computes a phase's figures from the successful operations'
@@ -35,7 +37,7 @@ type Summary struct {
 func Summarize(latencies []time.Duration, failed int, elapsed time.Duration) Summary {
 	sorted := slices.Clone(latencies)
 	slices.Sort(sorted)
-	s := Summary{Count: len(sorted), Failed: failed, Elapsed: elapsed}
+	s := Summary{Count: len(sorted), Failed: failed, Elapsed: elapsed, latencies: sorted}
 	if elapsed > 0 {
 		s.PerSecond = float64(len(sorted)) / elapsed.Seconds()
 	}

@@ -1,0 +1,58 @@
+package workflows
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/firmaflow/firmaflow/signing"
+)
+
+// versionsAsked runs a whole process (send, two signatures, completion,
+// fetch) and returns the change ids it recorded a version for, in order.
+// prefer decides each version, as a worker would for a new run.
+func versionsAsked(t *testing.T, prefer func(changeID string) workflow.Version) ([]string, signing.Result) {
+	h := newHarness(t)
+	var mu sync.Mutex
+	var asked []string
+	h.env.SetWorkerOptions(worker.Options{PreferredVersionProvider: func(in worker.PreferredVersionProviderInput) *worker.VersionPreference {
+		mu.Lock()
+		defer mu.Unlock()
+		asked = append(asked, in.ChangeID)
+		return &worker.VersionPreference{Version: prefer(in.ChangeID)}
+	}})
+	h.expectFetch(1)
+	h.at(time.Hour, ev("e1", signing.EventSignerSigned, "ana@example.com"))
+	h.at(2*time.Hour, ev("e2", signing.EventSignerSigned, "bruno@example.com"))
+	h.at(3*time.Hour, completedEvent("e3"))
+	res, err := h.run(testInput())
+	require.NoError(t, err)
+	h.env.AssertExpectations(t)
+	return asked, res
+}
+
+func TestNewRunRecordsOneVersionMarker(t *testing.T) {
+	asked, res := versionsAsked(t, func(string) workflow.Version { return 1 })
+	require.Equal(t, []string{behaviourBundle}, asked,
+		"one marker (and one TemporalChangeVersion upsert) per process, not one per change")
+	require.Equal(t, signing.StatusCompleted, res.Status)
+}
+
+func TestRunFromBeforeTheBundleAsksForEachChange(t *testing.T) {
+	// A run recorded before the bundle has no marker for it: DefaultVersion.
+	asked, res := versionsAsked(t, func(id string) workflow.Version {
+		if id == behaviourBundle {
+			return workflow.DefaultVersion
+		}
+		return 1
+	})
+	require.Equal(t, []string{behaviourBundle, "internal-input", "input-defaults", "continue-as-new", "reconcile", "lifecycle-rounds", "withdraw-on-give-up"}, asked)
+	for _, id := range asked[1:] {
+		require.Contains(t, bundledChanges, id, "the bundle stands for every change a run from before it asks for")
+	}
+	require.Equal(t, signing.StatusCompleted, res.Status)
+}
