@@ -278,6 +278,13 @@ func tooLarge(err error) bool {
 
 // answer writes the provider's expected body with the bridge's status code.
 func (b *Bridge) answer(c echo.Context, hook providers.Webhook, status int, err error) error {
+	if c.Request().Context().Err() != nil {
+		// The request's time ran out or its client left: the server has
+		// given up reading this connection, so do not keep it alive. The
+		// write deadline would normally close it, but a loaded machine can
+		// run the handler before that deadline's timer fires.
+		c.Response().Header().Set(echo.HeaderConnection, "close")
+	}
 	hook.Acknowledge(&statusWriter{ResponseWriter: c.Response(), status: status}, err)
 	return nil
 }

@@ -214,6 +214,51 @@ func TestHandlingIsBoundedByWriteTimeout(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond, "the hung delivery was cancelled")
 }
 
+// TestAnsweredAfterItsTimeTheConnectionCloses: when a request's context has
+// ended by the time it is answered, the answer says Connection: close and
+// the connection is not kept alive. Normally the write deadline closes it;
+// on a loaded machine the handler can write before that deadline's timer
+// fires, and the connection then sat in keep-alive (a CI failure of the
+// test above). Here the request's context ends while both deadlines are
+// far off, which is that situation made certain.
+func TestAnsweredAfterItsTimeTheConnectionCloses(t *testing.T) {
+	cancelled := make(chan struct{})
+	d := delivererFunc(func(ctx context.Context, _ signing.Event) error {
+		close(cancelled)
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	b := edgeBridge(t, Options{Server: quickLimits, Deliverer: d})
+	srv := b.Server()
+	// A base context the test ends: the request's context ends with it,
+	// while the connection's deadlines are a minute away.
+	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv.BaseContext = func(net.Listener) context.Context { return base }
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go srv.Serve(b.Listener(ln))
+	defer srv.Close()
+
+	body := fixture(t, "arqsign", "signed.json", func(map[string]any) {})
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /webhooks/arqsign HTTP/1.1\r\nHost: bridge\r\nHMAC: %s\r\nContent-Length: %d\r\n\r\n%s", arqsign.Sign(body, edgeSecret), len(body), body)
+	<-cancelled
+	cancel()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	r := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(r, nil)
+	require.NoError(t, err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "never a 2xx for an undelivered event")
+	require.True(t, resp.Close, "the answer says Connection: close")
+	_, err = r.ReadByte()
+	require.ErrorIs(t, err, io.EOF, "the server hung up instead of keeping the connection alive")
+}
+
 // TestServerCarriesTheLimits: the http.Server the bridge is served with
 // has every limit set, and unset limits take the defaults.
 func TestServerCarriesTheLimits(t *testing.T) {
@@ -227,3 +272,8 @@ func TestServerCarriesTheLimits(t *testing.T) {
 	require.Equal(t, DefaultServerLimits, def.opts.Server)
 	require.Equal(t, DefaultServerLimits.IdleTimeout, def.Server().IdleTimeout)
 }
+
+// delivererFunc is a Deliverer made of one function.
+type delivererFunc func(ctx context.Context, ev signing.Event) error
+
+func (f delivererFunc) Deliver(ctx context.Context, ev signing.Event) error { return f(ctx, ev) }
