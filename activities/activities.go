@@ -46,6 +46,9 @@ type ProviderCall struct {
 	ProviderRef string `json:"provider_ref"`
 	// ExpiresInDays is used by Renew.
 	ExpiresInDays int `json:"expires_in_days,omitempty"`
+	// Notice is the key of the provider notice the call answers (Renew:
+	// the expiry it renews).
+	Notice string `json:"notice,omitempty"`
 	// Reason is used by Cancel.
 	Reason string `json:"reason,omitempty"`
 }
@@ -186,16 +189,6 @@ func (a *Activities) Resend(ctx context.Context, call ProviderCall) error {
 		return err
 	}
 	return classify(p.Resend(ctx, call.ProviderRef))
-}
-
-// Renew gives pending signers a new deadline after an expiry.
-func (a *Activities) Renew(ctx context.Context, call ProviderCall) error {
-	defer keepAlive(ctx)()
-	p, err := a.provider(call.Provider)
-	if err != nil {
-		return err
-	}
-	return classify(p.Renew(ctx, call.ProviderRef, call.ExpiresInDays))
 }
 
 // Cancel ends the process at the provider.

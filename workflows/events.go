@@ -164,7 +164,7 @@ func (p *process) onExpired(ctx workflow.Context, ev signing.Event) {
 	// A renewal re-invites every pending signer, so a scheduled resend is moot.
 	p.stopResendTimer()
 	p.setStatus(ctx, signing.StatusRenewing)
-	err := p.callProvider(ctx, "renew expired process", acts.Renew, activities.ProviderCall{ExpiresInDays: p.in.ExpiresInDays})
+	err := p.callProvider(ctx, "renew expired process", acts.Renew, activities.ProviderCall{ExpiresInDays: p.in.ExpiresInDays, Notice: ev.Key})
 	if err != nil {
 		p.giveUp(ctx, signing.StatusExpired, "renewal failed: "+rootMessage(err), p.withdraws)
 		return

@@ -218,7 +218,7 @@ func TestDeliveryFailureBackoffDoublesAndIsBounded(t *testing.T) {
 func TestExpiryRenewsThenCompletes(t *testing.T) {
 	h := newHarness(t)
 	h.expectFetch(1)
-	h.env.OnActivity(acts.Renew, mock.Anything, activities.ProviderCall{Provider: "arqsign", ProviderRef: ref, ExpiresInDays: 30}).
+	h.env.OnActivity(acts.Renew, mock.Anything, activities.ProviderCall{Provider: "arqsign", ProviderRef: ref, ExpiresInDays: 30, Notice: "x1"}).
 		Return(func(context.Context, activities.ProviderCall) error {
 			h.providerStatus = signing.StatusAwaitingSignatures
 			return nil
