@@ -21,7 +21,7 @@ import (
 type renewingProvider struct {
 	fakeProvider
 	calls     int
-	renewals  int // renewals made at the provider
+	renewals  int  // renewals made at the provider
 	landFirst bool // the first call renews before its answer is lost
 	status    signing.Status
 	statusErr error
