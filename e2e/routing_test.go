@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
@@ -120,4 +121,36 @@ func TestAutosignWebhooksAreAddressedDirectly(t *testing.T) {
 	require.Greater(t, after["SignalWorkflowExecution"], before["SignalWorkflowExecution"])
 	require.Equal(t, before["DescribeWorkflowExecution"], after["DescribeWorkflowExecution"], "no owner lookup")
 	require.Equal(t, before["SignalWithStartWorkflowExecution"], after["SignalWithStartWorkflowExecution"], "nothing held")
+}
+
+// A route started by the send's registration has its owner and status
+// from its start: an owned route writes nothing to visibility while its
+// owner runs (each upsert is a visibility write, per process).
+func TestOwnedRouteStartsIndexed(t *testing.T) {
+	ctx := context.Background()
+	ref := "indexed-" + processes.NewProcessID()
+	_, run := startArchiveOnly(t, arqsign.Name, ref)
+	defer stack.Client.TerminateWorkflow(ctx, run.GetID(), "", "test done")
+	require.NoError(t, routing.RegisterOwner(ctx, stack.Client, stack.Config.Temporal.TaskQueue, arqsign.Name, ref, run.GetID()))
+	routeID := routing.RouteWorkflowID(arqsign.Name, ref)
+	defer stack.Client.TerminateWorkflow(ctx, routeID, "", "test done")
+	// The route has taken the registration once a query answers "routed".
+	require.Eventually(t, func() bool {
+		v, err := stack.Client.QueryWorkflow(ctx, routeID, "", signing.QueryState)
+		var st map[string]any
+		return err == nil && v.Get(&st) == nil && st["status"] == routing.RouteRouted
+	}, 30*time.Second, 50*time.Millisecond)
+
+	desc, err := stack.Client.DescribeWorkflowExecution(ctx, routeID, "")
+	require.NoError(t, err)
+	var status string
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[signing.AttrStatus], &status))
+	require.Equal(t, routing.RouteRouted, status, "indexed from the start")
+	it := stack.Client.GetWorkflowHistory(ctx, routeID, "", false, 0)
+	for it.HasNext() {
+		e, err := it.Next()
+		require.NoError(t, err)
+		require.Nil(t, e.GetUpsertWorkflowSearchAttributesEventAttributes(), "event %d upserts search attributes", e.GetEventId())
+		require.Nil(t, e.GetWorkflowPropertiesModifiedEventAttributes(), "event %d upserts the memo", e.GetEventId())
+	}
 }

@@ -136,6 +136,10 @@ func (r *Router) routeOptions(provider, ref string, memo map[string]any) client.
 }
 
 func routeOptions(taskQueue, provider, ref string, memo map[string]any) client.StartWorkflowOptions {
+	status := RouteHolding
+	if memo[MemoOwner] != nil {
+		status = RouteRouted
+	}
 	return client.StartWorkflowOptions{
 		ID:                       RouteWorkflowID(provider, ref),
 		TaskQueue:                taskQueue,
@@ -145,6 +149,7 @@ func routeOptions(taskQueue, provider, ref string, memo map[string]any) client.S
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			temporal.NewSearchAttributeKeyKeyword(signing.AttrProvider).ValueSet(provider),
 			temporal.NewSearchAttributeKeyKeyword(signing.AttrProviderRef).ValueSet(ref),
+			temporal.NewSearchAttributeKeyKeyword(signing.AttrStatus).ValueSet(status),
 		),
 		StaticSummary: "Route of " + provider + " process " + ref,
 	}

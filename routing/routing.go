@@ -37,6 +37,17 @@ const (
 	MemoOwner = "owner"
 )
 
+// Route statuses (SigningStatus of a route run), for operators. A route
+// starts with its status indexed (RouteRouted when the send's registration
+// starts it, RouteHolding when an event does), so an owned route writes
+// nothing more to visibility until its owner ends.
+const (
+	RouteHolding    = "route_holding"
+	RouteUnclaimed  = "route_unclaimed"
+	RouteRouted     = "route_routed"
+	RouteOwnerEnded = "route_owner_ended"
+)
+
 // OwnerRegistration names the signing process that owns a provider process.
 type OwnerRegistration struct {
 	WorkflowID string `json:"workflow_id"`

@@ -14,10 +14,10 @@ import (
 
 // Route statuses (SigningStatus of a route run), for operators.
 const (
-	RouteHolding    = "route_holding"
-	RouteUnclaimed  = "route_unclaimed"
-	RouteRouted     = "route_routed"
-	RouteOwnerEnded = "route_owner_ended"
+	RouteHolding    = routing.RouteHolding
+	RouteUnclaimed  = routing.RouteUnclaimed
+	RouteRouted     = routing.RouteRouted
+	RouteOwnerEnded = routing.RouteOwnerEnded
 )
 
 const (
@@ -30,11 +30,14 @@ const (
 
 // route is one ProcessRoute run.
 type route struct {
-	in        routing.RouteInput
-	events    workflow.ReceiveChannel
-	owners    workflow.ReceiveChannel
-	held      []signing.Event
-	status    string
+	in     routing.RouteInput
+	events workflow.ReceiveChannel
+	owners workflow.ReceiveChannel
+	held   []signing.Event
+	status string
+	// indexed is the status visibility has: the one the route started
+	// with, then each one upserted.
+	indexed   string
 	forwarded int
 	// published: the owner is in the memo, so the bridge signals it directly.
 	published bool
@@ -57,6 +60,9 @@ func ProcessRoute(ctx workflow.Context, in routing.RouteInput) error {
 	if err := workflow.SetQueryHandler(ctx, signing.QueryState, r.query); err != nil {
 		return err
 	}
+	// Routes started before their status was set at start have none, and
+	// upsert it as they always did.
+	r.indexed, _ = workflow.GetTypedSearchAttributes(ctx).GetKeyword(StatusKey)
 	r.refreshStatus(ctx)
 	start := workflow.Now(ctx)
 	for {
@@ -247,8 +253,11 @@ func (r *route) refreshStatus(ctx workflow.Context) {
 		return
 	}
 	r.status = s
-	if err := workflow.UpsertTypedSearchAttributes(ctx, StatusKey.ValueSet(s)); err != nil {
-		workflow.GetLogger(ctx).Error("upsert route status", "error", err)
+	if s != r.indexed {
+		r.indexed = s
+		if err := workflow.UpsertTypedSearchAttributes(ctx, StatusKey.ValueSet(s)); err != nil {
+			workflow.GetLogger(ctx).Error("upsert route status", "error", err)
+		}
 	}
 	workflow.SetCurrentDetails(ctx, "**"+s+"** — "+r.in.Provider+" process `"+r.in.ProviderRef+"`; owner `"+r.in.Owner+"`")
 }
