@@ -18,7 +18,8 @@ import (
 // The arqsign-<scenario>.json files predate continue-as-new and
 // reconciliation (they replay as DefaultVersion); the newer files, named by
 // test, cover those versions and Contractualis; v3-* runs record the one
-// behaviourBundle marker (versions.go). A change to SigningProcess
+// behaviourBundle marker (versions.go), v4-* its version 2
+// (bundleSkipsIndexed). A change to SigningProcess
 // that would break running processes fails here:
 // guard such changes with workflow.GetVersion.
 func TestReplayRecordedHistories(t *testing.T) {

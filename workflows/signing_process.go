@@ -52,7 +52,8 @@ func SigningProcess(ctx workflow.Context, in ProcessInput) (Result, error) {
 	// First, before any other command: whether this run has every
 	// behaviour of the bundle at once (new runs) or asks for each (runs
 	// recorded before the bundle, which replay as they ran).
-	bundled := workflow.GetVersion(ctx, behaviourBundle, workflow.DefaultVersion, 1) >= 1
+	bundle := workflow.GetVersion(ctx, behaviourBundle, workflow.DefaultVersion, bundleSkipsIndexed)
+	bundled := bundle >= 1
 	// Runs recorded before clients were kept from setting the workflow's
 	// own fields trusted them; they replay as they ran.
 	guarded := hasChange(ctx, bundled, "internal-input")
@@ -82,6 +83,7 @@ func SigningProcess(ctx workflow.Context, in ProcessInput) (Result, error) {
 	}
 	p := newProcess(ctx, in)
 	p.guardsInternals, p.bundled = guarded, bundled
+	p.skipsIndexed = bundle >= bundleSkipsIndexed
 	if err := p.registerHandlers(ctx); err != nil {
 		return Result{}, err
 	}
@@ -131,6 +133,7 @@ type process struct {
 	honoursAbort    bool // false once an old run chose to ignore Temporal cancellation
 	guardsInternals bool // internal fields checked; archive-only runs never cancel at the provider
 	bundled         bool // every change of behaviourBundle, with one version marker (see has)
+	skipsIndexed    bool // no upsert of a status visibility already has (bundleSkipsIndexed)
 
 	// reconcileTimer is set while a check of the provider's state is due.
 	reconcileTimer  workflow.Future
@@ -340,8 +343,15 @@ func (p *process) touch(ctx workflow.Context) {
 func (p *process) setStatus(ctx workflow.Context, s signing.Status, also ...temporal.SearchAttributeUpdate) {
 	p.state.Status = s
 	p.touch(ctx)
+	indexed := workflow.GetTypedSearchAttributes(ctx)
+	_, hasProvider := indexed.GetKeyword(ProviderKey)
+	if status, _ := indexed.GetKeyword(StatusKey); p.skipsIndexed && status == string(s) && hasProvider && len(also) == 0 {
+		// Set at start (starter/processes does): an upsert would be a
+		// visibility write that changes nothing.
+		return
+	}
 	attrs := append([]temporal.SearchAttributeUpdate{StatusKey.ValueSet(string(s))}, also...)
-	if _, ok := workflow.GetTypedSearchAttributes(ctx).GetKeyword(ProviderKey); !ok {
+	if !hasProvider {
 		attrs = append(attrs, ProviderKey.ValueSet(p.in.Provider))
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, attrs...); err != nil {

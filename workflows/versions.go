@@ -14,6 +14,11 @@ import "go.temporal.io/sdk/workflow"
 // treating runs with this bundle as having every change up to it.
 const behaviourBundle = "behaviour-2026-11"
 
+// bundleSkipsIndexed is behaviourBundle's version 2: a status that
+// visibility already has (the one a client set at start) is not upserted
+// again. Runs recorded with version 1 upsert it, as they ran.
+const bundleSkipsIndexed workflow.Version = 2
+
 // bundledChanges are the change ids behaviourBundle stands for.
 var bundledChanges = []string{
 	"internal-input", "input-defaults", "continue-as-new", "reconcile", "lifecycle-rounds",

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -55,4 +57,38 @@ func TestRunFromBeforeTheBundleAsksForEachChange(t *testing.T) {
 		require.Contains(t, bundledChanges, id, "the bundle stands for every change a run from before it asks for")
 	}
 	require.Equal(t, signing.StatusCompleted, res.Status)
+}
+
+// statusUpserts runs a whole process started as starter/processes starts
+// one (provider and status "sending" indexed at start) with the given
+// bundle version, and returns the statuses it upserted, in order.
+func statusUpserts(t *testing.T, bundle workflow.Version) []string {
+	h := newHarness(t)
+	h.env.SetWorkerOptions(worker.Options{PreferredVersionProvider: func(in worker.PreferredVersionProviderInput) *worker.VersionPreference {
+		return &worker.VersionPreference{Version: bundle}
+	}})
+	require.NoError(t, h.env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(
+		ProviderKey.ValueSet("arqsign"), StatusKey.ValueSet(string(signing.StatusSending)))))
+	var statuses []string
+	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		if s, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(StatusKey); ok {
+			statuses = append(statuses, s)
+		}
+	}).Return(nil)
+	h.expectFetch(1)
+	h.at(time.Hour, ev("e1", signing.EventSignerSigned, "ana@example.com"))
+	h.at(2*time.Hour, ev("e2", signing.EventSignerSigned, "bruno@example.com"))
+	h.at(3*time.Hour, completedEvent("e3"))
+	res, err := h.run(testInput())
+	require.NoError(t, err)
+	require.Equal(t, signing.StatusCompleted, res.Status)
+	return statuses
+}
+
+// A new run does not upsert the status its client indexed at start (one
+// visibility write less per process); a run recorded with the bundle's
+// version 1 upserts it, as it ran.
+func TestStatusIndexedAtStartIsNotUpsertedAgain(t *testing.T) {
+	require.Equal(t, []string{"awaiting_signatures", "fetching_documents", "completed"}, statusUpserts(t, bundleSkipsIndexed))
+	require.Equal(t, []string{"sending", "awaiting_signatures", "fetching_documents", "completed"}, statusUpserts(t, 1))
 }
