@@ -71,14 +71,7 @@ type IngestPhase struct {
 // Ratio is the median of the rounds' ratios of bridge to raw throughput
 // (with no rounds, that of the pooled figures).
 func (r IngestResult) Ratio() float64 {
-	if len(r.Rounds) == 0 {
-		return ratio(r.Bridge.PerSecond, r.Raw.PerSecond)
-	}
-	ratios := make([]float64, len(r.Rounds))
-	for i, round := range r.Rounds {
-		ratios[i] = round.Ratio()
-	}
-	return median(ratios)
+	return medianRatio(r.Rounds, ratio(r.Bridge.PerSecond, r.Raw.PerSecond))
 }
 
 func ratio(a, b float64) float64 {

@@ -80,14 +80,7 @@ type LifecyclePhase struct {
 // Ratio is the median of the rounds' ratios of firmaflow's throughput to
 // the bare workflow's (with no rounds, that of the pooled figures).
 func (r LifecycleResult) Ratio() float64 {
-	if len(r.Rounds) == 0 {
-		return ratio(r.Firmaflow.PerSecond, r.Bare.PerSecond)
-	}
-	ratios := make([]float64, len(r.Rounds))
-	for i, round := range r.Rounds {
-		ratios[i] = round.Ratio()
-	}
-	return median(ratios)
+	return medianRatio(r.Rounds, ratio(r.Firmaflow.PerSecond, r.Bare.PerSecond))
 }
 
 // poolLifecycle sums the rounds' phases into one per side.

@@ -32,6 +32,19 @@ func median(xs []float64) float64 {
 	return (s[mid-1] + s[mid]) / 2
 }
 
+// medianRatio is the median of the rounds' ratios, or pooled when there
+// are no rounds.
+func medianRatio[R interface{ Ratio() float64 }](rounds []R, pooled float64) float64 {
+	if len(rounds) == 0 {
+		return pooled
+	}
+	ratios := make([]float64, len(rounds))
+	for i, round := range rounds {
+		ratios[i] = round.Ratio()
+	}
+	return median(ratios)
+}
+
 // pool describes one side over all rounds: counts and wall time add up,
 // the percentiles are those of every operation of every round, and
 // PerSecond is the median of the rounds' throughputs (the figure the
