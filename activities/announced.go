@@ -28,6 +28,17 @@ const unownedStatuses = "'inbox_holding', 'inbox_unclaimed', 'route_holding', 'r
 // and Temporal.
 const announceSlack = 5 * time.Second
 
+// AnnouncementQuery finds the unowned routes (and inboxes) of provider
+// started since a send attempt began: the processes that attempt may have
+// opened. A route is indexed as unowned from its start (routing starts it
+// with its status), so it is found even before a worker has run it, as
+// when the worker that made the attempt died.
+func AnnouncementQuery(provider string, since time.Time) string {
+	return fmt.Sprintf("WorkflowType IN ('%s', '%s') AND %s = '%s' AND %s IN (%s) AND ExecutionStatus = 'Running' AND StartTime >= '%s'",
+		inboxWorkflowType, routing.RouteWorkflowType, signing.AttrProvider, provider, signing.AttrStatus, unownedStatuses,
+		since.Add(-announceSlack).UTC().Format(time.RFC3339Nano))
+}
+
 // findAnnounced looks for the provider process that an earlier attempt of
 // this send opened when its answer was lost, at a provider with neither an
 // idempotency key nor a listing (providers.Describer). Such a
@@ -44,10 +55,7 @@ func (a *Activities) findAnnounced(ctx context.Context, d providers.Describer, i
 	if a.Temporal == nil {
 		return "", nil
 	}
-	query := fmt.Sprintf("WorkflowType IN ('%s', '%s') AND %s = '%s' AND %s IN (%s) AND ExecutionStatus = 'Running' AND StartTime >= '%s'",
-		inboxWorkflowType, routing.RouteWorkflowType, signing.AttrProvider, in.Provider, signing.AttrStatus, unownedStatuses,
-		since.Add(-announceSlack).UTC().Format(time.RFC3339Nano))
-	resp, err := a.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: a.Namespace, Query: query, PageSize: 100})
+	resp, err := a.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: a.Namespace, Query: AnnouncementQuery(in.Provider, since), PageSize: 100})
 	if err != nil {
 		return "", fmt.Errorf("send: look for an announced process: %w", err)
 	}

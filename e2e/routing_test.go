@@ -2,14 +2,17 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/firmaflow/firmaflow/activities"
 	"github.com/firmaflow/firmaflow/providers/arqsign"
 	"github.com/firmaflow/firmaflow/providers/autosign"
 	"github.com/firmaflow/firmaflow/providers/cellosign"
@@ -153,4 +156,26 @@ func TestOwnedRouteStartsIndexed(t *testing.T) {
 		require.Nil(t, e.GetUpsertWorkflowSearchAttributesEventAttributes(), "event %d upserts search attributes", e.GetEventId())
 		require.Nil(t, e.GetWorkflowPropertiesModifiedEventAttributes(), "event %d upserts the memo", e.GetEventId())
 	}
+}
+
+// TestHeldRouteIsIndexedBeforeItRuns: a route an event starts is indexed
+// as holding from its start, before any worker has run it. A send retried
+// after its worker died looks for the process its first attempt opened
+// among such routes (activities.AnnouncementQuery); while the routes'
+// first tasks waited for a worker, they were not indexed yet, and the
+// retry sent a second process (the fault test, arqsign early, under load).
+func TestHeldRouteIsIndexedBeforeItRuns(t *testing.T) {
+	ctx := context.Background()
+	id := processes.NewProcessID()
+	since := time.Now()
+	// No worker polls this queue: the route never runs a task.
+	r := routing.NewRouter(stack.Client, "nobody-polls-"+id, 0)
+	ref := "announced-" + id
+	require.NoError(t, r.Hold(ctx, signing.Event{Key: "sent-" + id, Provider: arqsign.Name, ProviderRef: ref, Type: signing.EventStarted}))
+	defer stack.Client.TerminateWorkflow(ctx, routing.RouteWorkflowID(arqsign.Name, ref), "", "test done")
+	query := activities.AnnouncementQuery(arqsign.Name, since) + fmt.Sprintf(" AND %s = '%s'", signing.AttrProviderRef, ref)
+	require.Eventually(t, func() bool {
+		resp, err := stack.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		return err == nil && len(resp.GetExecutions()) == 1
+	}, 20*time.Second, 200*time.Millisecond, "the unrun route is found as an announcement")
 }
