@@ -181,16 +181,6 @@ func (a *Activities) openDocuments(ctx context.Context, in signing.Input) ([]pro
 	return docs, nil
 }
 
-// Resend invites again the signers who have not signed.
-func (a *Activities) Resend(ctx context.Context, call ProviderCall) error {
-	defer keepAlive(ctx)()
-	p, err := a.provider(call.Provider)
-	if err != nil {
-		return err
-	}
-	return classify(p.Resend(ctx, call.ProviderRef))
-}
-
 // Cancel ends the process at the provider.
 func (a *Activities) Cancel(ctx context.Context, call ProviderCall) error {
 	defer keepAlive(ctx)()
@@ -201,7 +191,7 @@ func (a *Activities) Cancel(ctx context.Context, call ProviderCall) error {
 	// A retried cancel (the first attempt's answer was lost, or its worker
 	// died mid-call) asks first: the provider may have cancelled already,
 	// and a second cancel is a call nobody asked for.
-	if activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt > 1 {
+	if retried(ctx) {
 		if st, err := p.Status(ctx, call.ProviderRef); err == nil && st == signing.StatusCancelled {
 			return nil
 		}

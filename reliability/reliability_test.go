@@ -129,11 +129,11 @@ func TestFaultInjection(t *testing.T) {
 		kases = append(append([]kase(nil), cases...), pendingCases...)
 		// Slow calls start once the worker has been killed and restarted: a
 		// worker killed while a provider call it made is still unanswered
-		// has that call retried, and ArqSIGN's resend and renewal (one
-		// PATCH, no idempotency key) then happen twice. That window is a
-		// documented limit (docs/reliability.md); the slow calls test that
-		// a call slower than the heartbeat timeout is never made twice by
-		// a live worker.
+		// has that call retried. ArqSIGN's resend and renewal (one PATCH,
+		// no idempotency key) then rely on the provider's notices to tell
+		// a landed first attempt (docs/reliability.md; e2e's lost-answer
+		// tests); the slow calls test that a call slower than the
+		// heartbeat timeout is never made twice by a live worker.
 		faults.SlowRate, faults.SlowDelay, faults.SlowOn = slowRate, slowDelay, &slowOn
 		workerEnv = append(workerEnv, fmt.Sprintf("FIRMAFLOW_TEST_EVENTS_PER_RUN=%d", pileEventsPerRun))
 	}
