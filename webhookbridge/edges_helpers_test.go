@@ -44,7 +44,7 @@ func edgeBridge(t testing.TB, opts Options) *Bridge {
 
 // serveBridge serves b as deployed (its server and listener) on a loopback
 // port until the test ends, and returns the address.
-func serveBridge(t *testing.T, b *Bridge) string {
+func serveBridge(t testing.TB, b *Bridge) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
