@@ -3,11 +3,13 @@ package loadtest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/serviceerror"
 )
 
 func ms2d(v ...int) []time.Duration {
@@ -85,4 +87,12 @@ func TestRunConcurrentlyStopsFeedingOnCancel(t *testing.T) {
 	require.Less(t, int(ran.Load()), 100)
 	require.ErrorIs(t, got.firstError(), context.Canceled)
 	require.Equal(t, 100, got.failed()+len(got.latencies))
+}
+
+// A call's own deadline running out is slow, not failed; other errors fail.
+func TestTimedOutTellsACallsDeadline(t *testing.T) {
+	require.True(t, timedOut(fmt.Errorf("query process p: %w", context.DeadlineExceeded)))
+	require.True(t, timedOut(fmt.Errorf("query process p: %w", serviceerror.NewDeadlineExceeded("context deadline exceeded"))))
+	require.False(t, timedOut(fmt.Errorf("query process p: %w", serviceerror.NewNotFound("no such workflow"))))
+	require.False(t, timedOut(errors.New("loadtest: process p ended while opening: failed")))
 }
