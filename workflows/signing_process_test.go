@@ -86,6 +86,15 @@ func harnessOn(t *testing.T, env *testsuite.TestWorkflowEnvironment) *harness {
 }
 
 // expireAt makes the provider expire the process after d and notify it.
+// signedByBothThenCompleted scripts the plain process: both signers sign,
+// an hour apart, the provider completes it, and its documents are fetched.
+func (h *harness) signedByBothThenCompleted() {
+	h.expectFetch(1)
+	h.at(time.Hour, ev("e1", signing.EventSignerSigned, "ana@example.com"))
+	h.at(2*time.Hour, ev("e2", signing.EventSignerSigned, "bruno@example.com"))
+	h.at(3*time.Hour, completedEvent("e3"))
+}
+
 func (h *harness) expireAt(d time.Duration, key string) {
 	h.env.RegisterDelayedCallback(func() {
 		h.providerStatus = signing.StatusExpired
@@ -138,10 +147,7 @@ func (h *harness) expectFetch(times int) {
 
 func TestCompletes(t *testing.T) {
 	h := newHarness(t)
-	h.expectFetch(1)
-	h.at(time.Hour, ev("e1", signing.EventSignerSigned, "ana@example.com"))
-	h.at(2*time.Hour, ev("e2", signing.EventSignerSigned, "bruno@example.com"))
-	h.at(3*time.Hour, completedEvent("e3"))
+	h.signedByBothThenCompleted()
 	res, err := h.run(testInput())
 	require.NoError(t, err)
 	require.Equal(t, signing.StatusCompleted, res.Status)

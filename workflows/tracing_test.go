@@ -71,10 +71,7 @@ func TestEventActivitiesAreTracedUnderTheirSignal(t *testing.T) {
 	h.env.SetWorkerOptions(opts)
 	const workflowID = "traced-process"
 	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflowID})
-	h.expectFetch(1)
-	h.at(time.Hour, ev("e1", signing.EventSignerSigned, "ana@example.com"))
-	h.at(2*time.Hour, ev("e2", signing.EventSignerSigned, "bruno@example.com"))
-	h.at(3*time.Hour, completedEvent("e3"))
+	h.signedByBothThenCompleted()
 	res, err := h.run(testInput())
 	require.NoError(t, err)
 	require.Equal(t, signing.StatusCompleted, res.Status)

@@ -3,7 +3,6 @@ package workflows
 import (
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
@@ -27,10 +26,7 @@ func versionsAsked(t *testing.T, prefer func(changeID string) workflow.Version) 
 		asked = append(asked, in.ChangeID)
 		return &worker.VersionPreference{Version: prefer(in.ChangeID)}
 	}})
-	h.expectFetch(1)
-	h.at(time.Hour, ev("e1", signing.EventSignerSigned, "ana@example.com"))
-	h.at(2*time.Hour, ev("e2", signing.EventSignerSigned, "bruno@example.com"))
-	h.at(3*time.Hour, completedEvent("e3"))
+	h.signedByBothThenCompleted()
 	res, err := h.run(testInput())
 	require.NoError(t, err)
 	h.env.AssertExpectations(t)
@@ -75,10 +71,7 @@ func statusUpserts(t *testing.T, bundle workflow.Version) []string {
 			statuses = append(statuses, s)
 		}
 	}).Return(nil)
-	h.expectFetch(1)
-	h.at(time.Hour, ev("e1", signing.EventSignerSigned, "ana@example.com"))
-	h.at(2*time.Hour, ev("e2", signing.EventSignerSigned, "bruno@example.com"))
-	h.at(3*time.Hour, completedEvent("e3"))
+	h.signedByBothThenCompleted()
 	res, err := h.run(testInput())
 	require.NoError(t, err)
 	require.Equal(t, signing.StatusCompleted, res.Status)
