@@ -14,8 +14,8 @@ import (
 	"github.com/firmaflow/firmaflow/signing"
 )
 
-// A provider's resend and renewal may carry no idempotency key (ArqSIGN's
-// are one PATCH), so a retry (the first attempt's worker died mid-call, or
+// A provider's resend and renewal may carry no idempotency key (a bare
+// PATCH, say), so a retry (the first attempt's worker died mid-call, or
 // its answer was lost) must not call again when the first attempt landed.
 // The provider's own notices say whether it did: a resend notice, or for a
 // renewal a new expiry, that reached this run after the call was asked for
