@@ -19,6 +19,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +48,8 @@ func main() {
 	workerMetrics := flag.String("worker-metrics", "", "open with -temporal: the worker's Prometheus page, e.g. http://worker:9464/metrics")
 	bridgeMetrics := flag.String("bridge-metrics", "", "open with -temporal: the bridge's Prometheus page (default <-bridge>/metrics when -bridge is set)")
 	settle := flag.Duration("settle", 10*time.Second, "open: wait this long after the last process opened before reading memory")
+	cpuProfile := flag.String("cpuprofile", "", "write this process's CPU profile (load tool, and embedded: bridge, simulators, worker unless -worker-bin) to this file")
+	execTrace := flag.String("trace", "", "write this process's execution trace (go tool trace) to this file; large, use few events")
 	flag.Parse()
 	if *rounds < 1 {
 		fmt.Fprintln(os.Stderr, "loadtest: -rounds must be at least 1")
@@ -65,6 +69,22 @@ func main() {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			log.Error("loadtest: cpu profile", "error", err)
+			os.Exit(1)
+		}
+		defer stopProfile()
+	}
+	if *execTrace != "" {
+		stopTrace, err := startTrace(*execTrace)
+		if err != nil {
+			log.Error("loadtest: execution trace", "error", err)
+			os.Exit(1)
+		}
+		defer stopTrace()
+	}
 
 	embedded := loadtest.EmbeddedOptions{FirstPort: *firstPort, Logger: log, WorkerBinary: *workerBin}
 	if *cacheSize > 0 {
@@ -135,6 +155,40 @@ func environment(ctx context.Context, temporalAddr, bridgeURL string, embedded l
 	}
 	cfg.Temporal.Address = temporalAddr
 	return loadtest.Connect(ctx, cfg, bridgeURL, log)
+}
+
+// startCPUProfile profiles this process's CPU into path until the returned
+// function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// startTrace writes this process's execution trace into path until the
+// returned function is called.
+func startTrace(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		trace.Stop()
+		f.Close()
+	}, nil
 }
 
 // exit stops the embedded stack (its dev server is a child process) before
