@@ -25,6 +25,9 @@ type IngestOptions struct {
 	Concurrency int
 	// Rounds alternate the two phases' order (ABBA); 0 is DefaultRounds.
 	Rounds int
+	// phaseStarts, when set (tests), is called as each timed phase is
+	// about to start, with "bridge" or "raw" and the processes' ids.
+	phaseStarts func(phase string, processIDs []string)
 }
 
 // IngestResult is what the ingest scenario measured.
@@ -124,8 +127,9 @@ type ingestBatch struct {
 // webhooks spread evenly over them through the bridge at Concurrency, and
 // sends as many equivalent events as raw SignalWorkflow calls to the same
 // workflows at the same concurrency, the bridge first in even rounds and
-// second in odd ones. Last it checks every event in the workflows'
-// histories.
+// second in odd ones. Each phase starts once the processes have handled
+// every event sent before it (settle). Last it checks every event in the
+// workflows' histories.
 func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, error) {
 	if err := opts.check(); err != nil {
 		return IngestResult{}, err
@@ -207,10 +211,28 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 	}
 
 	var bridgePhases, rawPhases []IngestPhase
+	var settleErr error
+	// start readies a phase: the worker idle, as the other phase found it.
+	start := func(phase string) bool {
+		if settleErr == nil {
+			settleErr = settle(ctx, env, ids, opts.Concurrency)
+		}
+		if settleErr == nil && opts.phaseStarts != nil {
+			opts.phaseStarts(phase, ids)
+		}
+		return settleErr == nil
+	}
 	for r, b := range batches {
 		round := IngestRound{BridgeFirst: firmaflowFirst(r)}
-		bridge := func() { round.Bridge = postWebhooks(ctx, env, httpClient, b.hooks, opts.Concurrency) }
+		bridge := func() {
+			if start("bridge") {
+				round.Bridge = postWebhooks(ctx, env, httpClient, b.hooks, opts.Concurrency)
+			}
+		}
 		raw := func() {
+			if !start("raw") {
+				return
+			}
 			before := env.RawCalls.Snapshot()
 			t := runConcurrently(ctx, k, opts.Concurrency, func(ctx context.Context, i int) error { return signal(ctx, i, b.raw[i]) })
 			round.Raw = IngestPhase{Summary: t.summary(), Calls: env.RawCalls.Snapshot().Since(before), Webhooks: -1}
@@ -219,6 +241,9 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 			}
 		}
 		inOrder(round.BridgeFirst, bridge, raw)
+		if settleErr != nil {
+			return res, settleErr
+		}
 		res.Rounds = append(res.Rounds, round)
 		bridgePhases, rawPhases = append(bridgePhases, round.Bridge), append(rawPhases, round.Raw)
 	}
@@ -235,6 +260,22 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 	res.Bridge.Delivered, res.Raw.Delivered = found[0], found[1]
 	res.BridgeKeys, res.RawKeys = bridgeKeys, rawKeys
 	return res, nil
+}
+
+// settle waits until every process has handled every event sent to it so
+// far: a query is answered only once its workflow has no workflow task
+// pending. Without it, a phase would start while the worker still handles
+// the last one's events, and pay for them: the faster phase, leaving the
+// longer backlog, slowed whichever came after it.
+func settle(ctx context.Context, env *Env, ids []string, concurrency int) error {
+	t := runConcurrently(ctx, len(ids), concurrency, func(ctx context.Context, i int) error {
+		_, err := processes.State(ctx, env.Client, ids[i])
+		return err
+	})
+	if err := t.firstError(); err != nil {
+		return fmt.Errorf("loadtest: wait for the processes to handle their events: %w", err)
+	}
+	return nil
 }
 
 // inOrder runs a then b, or b then a.

@@ -34,8 +34,23 @@ func TestScenariosOnTheEmbeddedStack(t *testing.T) {
 	}{{autosign.Name, 3, 12}, {arqsign.Name, 2, 6}} {
 		t.Run("ingest "+c.provider, func(t *testing.T) {
 			const rounds = 2
-			res, err := Ingest(ctx, env, IngestOptions{Provider: c.provider, Processes: c.processes, Events: c.events, Concurrency: 4, Rounds: rounds})
+			opts := IngestOptions{Provider: c.provider, Processes: c.processes, Events: c.events, Concurrency: 4, Rounds: rounds}
+			var phases []string
+			var busy []string // processes with a workflow task pending as a phase started
+			opts.phaseStarts = func(phase string, ids []string) {
+				phases = append(phases, phase)
+				for _, id := range ids {
+					d, err := env.Client.DescribeWorkflowExecution(ctx, signing.WorkflowID(id), "")
+					require.NoError(t, err)
+					if d.GetPendingWorkflowTask() != nil {
+						busy = append(busy, phase+" "+id)
+					}
+				}
+			}
+			res, err := Ingest(ctx, env, opts)
 			require.NoError(t, err)
+			require.Equal(t, []string{"bridge", "raw", "raw", "bridge"}, phases)
+			require.Empty(t, busy, "each phase starts with the worker done with the last one's events")
 			require.Len(t, res.Rounds, rounds)
 			require.True(t, res.Rounds[0].BridgeFirst)
 			require.False(t, res.Rounds[1].BridgeFirst)
