@@ -1,12 +1,9 @@
 package loadtest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"sync"
 	"time"
 
@@ -118,7 +115,7 @@ func poolIngest(phases []IngestPhase) IngestPhase {
 // before the clock starts, so that neither phase pays for the tool's own
 // work.
 type ingestBatch struct {
-	hooks []webhookRequest
+	hooks []serializedRequest
 	raw   []signing.Event
 }
 
@@ -159,12 +156,16 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 	bridgeKeys, rawKeys := map[string][]string{}, map[string][]string{}
 	batches := make([]ingestBatch, opts.Rounds)
 	for r := range batches {
-		b := ingestBatch{hooks: make([]webhookRequest, k), raw: make([]signing.Event, k)}
+		b := ingestBatch{hooks: make([]serializedRequest, k), raw: make([]signing.Event, k)}
 		for i := range k {
 			p := i % len(ids)
 			wf := signing.WorkflowID(ids[p])
 			n := r*2*k + i
-			if b.hooks[i], err = writer.request(ids[p], refs[p], n); err != nil {
+			hook, err := writer.request(ids[p], refs[p], n)
+			if err != nil {
+				return res, err
+			}
+			if b.hooks[i], err = serialize(env.BridgeURL, hook); err != nil {
 				return res, err
 			}
 			ev, err := writer.event(ctx, ids[p], refs[p], n)
@@ -180,10 +181,11 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 		batches[r] = b
 	}
 
-	httpClient := &http.Client{Timeout: time.Minute, Transport: &http.Transport{
-		MaxIdleConns: opts.Concurrency, MaxIdleConnsPerHost: opts.Concurrency, IdleConnTimeout: time.Minute,
-	}}
-	defer httpClient.CloseIdleConnections()
+	poster, err := newWebhookPoster(env.BridgeURL, opts.Concurrency, time.Minute)
+	if err != nil {
+		return res, err
+	}
+	defer poster.Close()
 	signal := func(ctx context.Context, i int, ev signing.Event) error {
 		return env.Raw.SignalWorkflow(ctx, signing.WorkflowID(ids[i%len(ids)]), "", signing.SignalEvent, ev)
 	}
@@ -191,17 +193,21 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 	// neither phase pays for opening connections. Its events are not
 	// among those checked.
 	warmFrom := opts.Rounds * 2 * k
-	warm := make([]webhookRequest, opts.Concurrency)
+	warm := make([]serializedRequest, opts.Concurrency)
 	warmRaw := make([]signing.Event, opts.Concurrency)
 	for j := range warm {
-		if warm[j], err = writer.request(ids[j%len(ids)], refs[j%len(refs)], warmFrom+j); err != nil {
+		hook, err := writer.request(ids[j%len(ids)], refs[j%len(refs)], warmFrom+j)
+		if err != nil {
+			return res, err
+		}
+		if warm[j], err = serialize(env.BridgeURL, hook); err != nil {
 			return res, err
 		}
 		if warmRaw[j], err = writer.event(ctx, ids[j%len(ids)], refs[j%len(refs)], warmFrom+len(warm)+j); err != nil {
 			return res, err
 		}
 	}
-	if p := postWebhooks(ctx, env, httpClient, warm, opts.Concurrency); p.Failed > 0 {
+	if p := postWebhooks(ctx, env, poster, warm, opts.Concurrency); p.Failed > 0 {
 		return res, fmt.Errorf("loadtest: %d of %d warm-up webhooks failed (answers %s)", p.Failed, len(warm), statusList(p.Statuses))
 	}
 	if t := runConcurrently(ctx, len(warmRaw), opts.Concurrency, func(ctx context.Context, j int) error {
@@ -226,7 +232,7 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 		round := IngestRound{BridgeFirst: firmaflowFirst(r)}
 		bridge := func() {
 			if start("bridge") {
-				round.Bridge = postWebhooks(ctx, env, httpClient, b.hooks, opts.Concurrency)
+				round.Bridge = postWebhooks(ctx, env, poster, b.hooks, opts.Concurrency)
 			}
 		}
 		raw := func() {
@@ -316,28 +322,20 @@ func openProcesses(ctx context.Context, env *Env, opts IngestOptions, run string
 
 // postWebhooks posts the webhooks to the bridge at the concurrency; a
 // request counts as done when the bridge answered 2xx.
-func postWebhooks(ctx context.Context, env *Env, httpClient *http.Client, hooks []webhookRequest, concurrency int) IngestPhase {
+func postWebhooks(ctx context.Context, env *Env, poster *webhookPoster, hooks []serializedRequest, concurrency int) IngestPhase {
 	var mu sync.Mutex
 	statuses := map[int]int{}
 	calls, webhooks := env.BridgeCalls.Snapshot(), env.Webhooks.Count()
 	t := runConcurrently(ctx, len(hooks), concurrency, func(ctx context.Context, i int) error {
-		h := hooks[i]
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, env.BridgeURL+h.path, bytes.NewReader(h.body))
+		status, err := poster.post(ctx, hooks[i])
 		if err != nil {
 			return err
 		}
-		req.Header = h.header.Clone()
-		resp, err := httpClient.Do(req)
-		if err != nil {
-			return err
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
 		mu.Lock()
-		statuses[resp.StatusCode]++
+		statuses[status]++
 		mu.Unlock()
-		if resp.StatusCode/100 != 2 {
-			return fmt.Errorf("bridge answered %d", resp.StatusCode)
+		if status/100 != 2 {
+			return fmt.Errorf("bridge answered %d", status)
 		}
 		return nil
 	})
