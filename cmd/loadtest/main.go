@@ -16,6 +16,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -69,21 +70,23 @@ func main() {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if *cpuProfile != "" {
-		stopProfile, err := startCPUProfile(*cpuProfile)
+	for _, rec := range []struct {
+		what, path string
+		start      func(io.Writer) error
+		stop       func()
+	}{
+		{"cpu profile", *cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile},
+		{"execution trace", *execTrace, trace.Start, trace.Stop},
+	} {
+		if rec.path == "" {
+			continue
+		}
+		stopRecording, err := record(rec.path, rec.start, rec.stop)
 		if err != nil {
-			log.Error("loadtest: cpu profile", "error", err)
+			log.Error("loadtest: "+rec.what, "error", err)
 			os.Exit(1)
 		}
-		defer stopProfile()
-	}
-	if *execTrace != "" {
-		stopTrace, err := startTrace(*execTrace)
-		if err != nil {
-			log.Error("loadtest: execution trace", "error", err)
-			os.Exit(1)
-		}
-		defer stopTrace()
+		defer stopRecording()
 	}
 
 	embedded := loadtest.EmbeddedOptions{FirstPort: *firstPort, Logger: log, WorkerBinary: *workerBin}
@@ -157,36 +160,20 @@ func environment(ctx context.Context, temporalAddr, bridgeURL string, embedded l
 	return loadtest.Connect(ctx, cfg, bridgeURL, log)
 }
 
-// startCPUProfile profiles this process's CPU into path until the returned
-// function is called.
-func startCPUProfile(path string) (func(), error) {
+// record starts writing this process's CPU profile or execution trace
+// (start) into path; the returned function stops it (stop) and closes the
+// file.
+func record(path string, start func(io.Writer) error, stop func()) (func(), error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
-}
-
-// startTrace writes this process's execution trace into path until the
-// returned function is called.
-func startTrace(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := trace.Start(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		trace.Stop()
+		stop()
 		f.Close()
 	}, nil
 }
