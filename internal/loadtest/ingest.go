@@ -161,11 +161,7 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 			p := i % len(ids)
 			wf := signing.WorkflowID(ids[p])
 			n := r*2*k + i
-			hook, err := writer.request(ids[p], refs[p], n)
-			if err != nil {
-				return res, err
-			}
-			if b.hooks[i], err = serialize(env.BridgeURL, hook); err != nil {
+			if b.hooks[i], err = writer.wire(env.BridgeURL, ids[p], refs[p], n); err != nil {
 				return res, err
 			}
 			ev, err := writer.event(ctx, ids[p], refs[p], n)
@@ -196,11 +192,7 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 	warm := make([]serializedRequest, opts.Concurrency)
 	warmRaw := make([]signing.Event, opts.Concurrency)
 	for j := range warm {
-		hook, err := writer.request(ids[j%len(ids)], refs[j%len(refs)], warmFrom+j)
-		if err != nil {
-			return res, err
-		}
-		if warm[j], err = serialize(env.BridgeURL, hook); err != nil {
+		if warm[j], err = writer.wire(env.BridgeURL, ids[j%len(ids)], refs[j%len(refs)], warmFrom+j); err != nil {
 			return res, err
 		}
 		if warmRaw[j], err = writer.event(ctx, ids[j%len(ids)], refs[j%len(refs)], warmFrom+len(warm)+j); err != nil {

@@ -59,10 +59,20 @@ func newWebhookPoster(base string, concurrency int, timeout time.Duration) (*web
 	return p, nil
 }
 
-// request is a webhook serialized as it goes on the wire.
+// serializedRequest is a webhook as it goes on the wire.
 type serializedRequest struct {
 	method string
 	wire   []byte
+}
+
+// wire is webhook number n for the provider process ref of process id,
+// serialized for the bridge at base.
+func (w *webhookWriter) wire(base, id, ref string, n int) (serializedRequest, error) {
+	h, err := w.request(id, ref, n)
+	if err != nil {
+		return serializedRequest{}, err
+	}
+	return serialize(base, h)
 }
 
 // serialize writes hook as an HTTP/1.1 request to the bridge at base.
