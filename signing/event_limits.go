@@ -108,7 +108,11 @@ func (e Event) Validate() error {
 	}
 	// The per-field bounds already cap the total well under Temporal's
 	// limits; the encoded size is checked too so a field added later
-	// without a bound cannot slip through unnoticed.
+	// without a bound cannot slip through unnoticed. Only an event whose
+	// bound is over the limit is encoded to know its exact size.
+	if e.encodedSizeBound() <= MaxEventBytes {
+		return nil
+	}
 	raw, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("event: encode: %w", err)

@@ -66,10 +66,13 @@ func FuzzEventValidate(f *testing.F) {
 		for i := 0; i < docs%(MaxEventDocuments+5); i++ {
 			e.Documents = append(e.Documents, EventDocument{Name: docName, URL: url})
 		}
+		raw, _ := json.Marshal(e)
+		if bound := e.encodedSizeBound(); bound < len(raw) {
+			t.Fatalf("encodedSizeBound %d below the encoding's %d bytes", bound, len(raw))
+		}
 		if e.Validate() != nil {
 			return
 		}
-		raw, _ := json.Marshal(e)
 		if len(raw) > MaxEventBytes || len(key) > MaxEventKeyBytes || len(ref) > MaxEventProviderRefBytes ||
 			len(name) > MaxSignerNameBytes || len(email) > MaxSignerEmailBytes || len(reason) > MaxEventReasonBytes ||
 			len(e.Documents) > MaxEventDocuments || (len(e.Documents) > 0 && (len(docName) > MaxDocumentNameBytes || len(url) > MaxDocumentURLBytes)) {
