@@ -118,6 +118,9 @@ type Telemetry struct {
 	ServiceName    string `env:"OTEL_SERVICE_NAME, default=firmaflow"`
 }
 
+// Tracing reports whether spans are exported.
+func (t Telemetry) Tracing() bool { return t.TracesExporter != "" && t.TracesExporter != "none" }
+
 // Log configures log/slog.
 type Log struct {
 	Level  string `env:"FIRMAFLOW_LOG_LEVEL, default=info"`

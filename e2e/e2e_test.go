@@ -74,7 +74,9 @@ func run(m *testing.M) int {
 		panic(err)
 	}
 	defer os.RemoveAll(storeDir)
-	cfg, err := config.LoadFrom(ctx, mapLookuper{"FIRMAFLOW_DOCSTORE_URL": storeDir, "FIRMAFLOW_INBOX_CLAIM_WINDOW": "2s"})
+	cfg, err := config.LoadFrom(ctx, mapLookuper{"FIRMAFLOW_DOCSTORE_URL": storeDir, "FIRMAFLOW_INBOX_CLAIM_WINDOW": "2s",
+		// Traced, to installTracing's provider (the stack sets up no exporter).
+		"OTEL_TRACES_EXPORTER": "stdout"})
 	if err != nil {
 		panic(err)
 	}

@@ -28,9 +28,10 @@ func Setup(ctx context.Context, cfg config.Telemetry, component string) (func(co
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	var exporter sdktrace.SpanExporter
 	var err error
-	switch cfg.TracesExporter {
-	case "", "none":
+	if !cfg.Tracing() {
 		return func(context.Context) error { return nil }, nil
+	}
+	switch cfg.TracesExporter {
 	case "stdout":
 		exporter, err = stdouttrace.New(stdouttrace.WithWriter(os.Stderr))
 	case "otlp":

@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/labstack/echo/otelecho"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/firmaflow/firmaflow/docstore"
 	"github.com/firmaflow/firmaflow/providers"
@@ -54,6 +55,11 @@ type Options struct {
 	// Metrics, when set, is served at GET /metrics (the process's
 	// Prometheus page, telemetry.Metrics).
 	Metrics http.Handler
+	// TracerProvider, when set, traces every request (otelecho), carrying
+	// the provider's trace context into the signals it causes. Unset, the
+	// middleware is left out: with tracing off it would still build a span
+	// and its attributes for every request, for nobody.
+	TracerProvider trace.TracerProvider
 }
 
 // Bridge is the webhook bridge.
@@ -85,7 +91,9 @@ func New(opts Options) *Bridge {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Use(middleware.Recover())
-	e.Use(otelecho.Middleware("firmaflow-bridge"))
+	if opts.TracerProvider != nil {
+		e.Use(otelecho.Middleware("firmaflow-bridge", otelecho.WithTracerProvider(opts.TracerProvider)))
+	}
 	opts.Server = opts.Server.withDefaults()
 	b := &Bridge{opts: opts, echo: e, handler: paceBodies(e, opts.Server), budget: newBodyBudget(opts.MaxBufferedBytes)}
 	if hm, err := newHTTPMetrics(); err != nil {

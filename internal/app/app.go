@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
@@ -215,6 +216,9 @@ func NewBridge(c client.Client, cfg config.Config, reg *providers.Registry, secr
 		},
 		Logger:  log,
 		Metrics: telemetry.MetricsPage(),
+	}
+	if cfg.Telemetry.Tracing() {
+		opts.TracerProvider = otel.GetTracerProvider()
 	}
 	if cfg.Bridge.APIToken != "" {
 		// The API starts processes only on the providers in reg (the
