@@ -33,6 +33,13 @@ type Temporal struct {
 	UIURL string `env:"FIRMAFLOW_TEMPORAL_UI_URL, default=http://localhost:8233"`
 	// RegisterSearchAttributes makes the worker add missing search attributes at start-up.
 	RegisterSearchAttributes bool `env:"FIRMAFLOW_REGISTER_SEARCH_ATTRIBUTES, default=true"`
+	// GRPCCompression is how requests to Temporal are compressed: "none"
+	// or "gzip" (the SDK's own default). firmaflow's messages are small
+	// (events are capped, documents travel as store keys), and gzip costs
+	// each side of every call a fresh compressor, about 0.15 ms of CPU in
+	// the client alone (docs/benchmarks.md); worth it only on a link that
+	// costs more than the CPU.
+	GRPCCompression string `env:"FIRMAFLOW_TEMPORAL_GRPC_COMPRESSION, default=none"`
 
 	// profile is Temporal's environment configuration as Load found it;
 	// nil (a Config built in code, or Plain) dials plain gRPC.
@@ -56,9 +63,20 @@ func (t Temporal) Connection() temporalenv.ClientConfigProfile {
 // the machine's temporal CLI uses.
 func (t *Temporal) Plain() { t.profile = nil }
 
+// GRPC compression settings (Temporal.GRPCCompression).
+const (
+	CompressionNone = "none"
+	CompressionGzip = "gzip"
+)
+
 // resolve reads Temporal's environment configuration through l and fills
 // what firmaflow's own variables left empty.
 func (t *Temporal) resolve(l envconfig.Lookuper) error {
+	switch t.GRPCCompression {
+	case CompressionNone, CompressionGzip:
+	default:
+		return fmt.Errorf("config: FIRMAFLOW_TEMPORAL_GRPC_COMPRESSION=%q: want none or gzip", t.GRPCCompression)
+	}
 	p, err := temporalenv.LoadClientConfigProfile(temporalenv.LoadClientConfigProfileOptions{EnvLookup: temporalEnv{l}})
 	if err != nil {
 		return fmt.Errorf("config: Temporal environment configuration (temporal.toml profile, TEMPORAL_* variables): %w", err)

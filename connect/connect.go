@@ -48,13 +48,22 @@ func Temporal(ctx context.Context, cfg config.Config, log *slog.Logger, dialOpti
 // Options are the client options of t's connection, before firmaflow adds
 // its logger, interceptors and metrics: address and namespace, TLS (client
 // certificate and key, server CA, server name, host verification), API key,
-// gRPC headers and authority. A remote codec is never used: the worker would
-// call it on every replay.
+// gRPC headers and authority, and request compression. A remote codec is
+// never used: the worker would call it on every replay.
 func Options(t config.Temporal) (client.Options, error) {
 	profile := t.Connection()
 	opts, err := profile.ToClientOptions(temporalenv.ToClientOptionsRequest{})
 	if err != nil {
 		return client.Options{}, fmt.Errorf("connect: Temporal connection settings for %s: %w", profile.Address, err)
+	}
+	switch t.GRPCCompression {
+	case config.CompressionGzip:
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionGzip{}
+	case config.CompressionNone, "":
+		// A Config built in code (tests, the dev stack) means the default.
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	default:
+		return client.Options{}, fmt.Errorf("connect: unknown gRPC compression %q (want none or gzip)", t.GRPCCompression)
 	}
 	return opts, nil
 }
