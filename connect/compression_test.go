@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/connect"
+	"github.com/firmaflow/firmaflow/internal/cpuclock"
+	"github.com/firmaflow/firmaflow/signing"
 )
 
 // frontend answers the two calls the test makes: the SDK's capability
@@ -100,4 +103,52 @@ func TestGRPCCompressionRefusesUnknownSettings(t *testing.T) {
 	require.ErrorContains(t, err, "FIRMAFLOW_TEMPORAL_GRPC_COMPRESSION")
 	_, err = connect.Options(config.Temporal{GRPCCompression: "zstd"})
 	require.Error(t, err)
+}
+
+// BenchmarkSignalCompression is one signal with a typical event's payload
+// to an in-process frontend, with and without gzip. cpu-ns/op is this
+// process's CPU per signal: the client's compression and, as a real
+// server would pay it, the frontend's decompression and its compressed
+// answer.
+func BenchmarkSignalCompression(b *testing.B) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	srv := grpc.NewServer()
+	workflowservice.RegisterWorkflowServiceServer(srv, frontend{})
+	go srv.Serve(lis)
+	b.Cleanup(srv.Stop)
+	// An Autosign signer's signature as the bridge signals it.
+	payload := signing.Event{
+		Key: "autosign:evt_01J9Z3K7Q4W8Y2V6T0R5N1M3P7", Provider: "autosign",
+		ProviderRef: "tx_7f3c2a91-5b4e-4d8a-9c61-0e2f8b7d4a15", ProcessID: "contract-2026-11-0042",
+		Type: signing.EventSignerSigned, OccurredAt: time.Date(2026, 11, 30, 10, 4, 5, 0, time.UTC),
+		Signer: &signing.SignerRef{Name: "Ana María Pérez", Email: "ana.perez@example.com"},
+	}
+
+	for _, setting := range []string{config.CompressionNone, config.CompressionGzip} {
+		b.Run(setting, func(b *testing.B) {
+			cfg, err := config.LoadFrom(context.Background(), env{"TEMPORAL_ADDRESS": lis.Addr().String(),
+				"TEMPORAL_CONFIG_FILE": b.TempDir() + "/absent.toml", "FIRMAFLOW_TEMPORAL_GRPC_COMPRESSION": setting})
+			require.NoError(b, err)
+			c, err := connect.Temporal(context.Background(), cfg, slog.New(slog.DiscardHandler))
+			require.NoError(b, err)
+			defer c.Close()
+			ctx := context.Background()
+			require.NoError(b, c.SignalWorkflow(ctx, "wf", "", "event", payload))
+			b.ReportAllocs()
+			cpu := processCPU(b)
+			for b.Loop() {
+				if err := c.SignalWorkflow(ctx, "wf", "", "event", payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+func processCPU(b *testing.B) time.Duration {
+	cpu, err := cpuclock.Process()
+	require.NoError(b, err)
+	return cpu
 }

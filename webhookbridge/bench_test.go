@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/firmaflow/firmaflow/internal/cpuclock"
 	"github.com/firmaflow/firmaflow/signing"
 )
 
@@ -52,11 +52,11 @@ func BenchmarkAutosignWebhookOverHTTP(b *testing.B) {
 
 // processCPU is the CPU time this process has used so far (user and system).
 func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	cpu, err := cpuclock.Process()
+	if err != nil {
 		b.Fatal(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return cpu
 }
 
 // BenchmarkAutosignWebhookHandler is the same event through the bridge's
