@@ -6,10 +6,12 @@ package callcount
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 )
@@ -20,10 +22,11 @@ import (
 type Counter struct {
 	mu    sync.Mutex
 	calls Calls
+	spent Durations
 }
 
 // New returns an empty counter.
-func New() *Counter { return &Counter{calls: Calls{}} }
+func New() *Counter { return &Counter{calls: Calls{}, spent: Durations{}} }
 
 // DialOption installs the counter on a Temporal client's connection
 // (client.Options.ConnectionOptions.DialOptions): it sees each call the
@@ -32,10 +35,56 @@ func (c *Counter) DialOption() grpc.DialOption { return grpc.WithChainUnaryInter
 
 func (c *Counter) intercept(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
 	invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	name := path.Base(method)
 	c.mu.Lock()
-	c.calls[path.Base(method)]++
+	c.calls[name]++
 	c.mu.Unlock()
-	return invoker(ctx, method, req, reply, cc, opts...)
+	start := time.Now()
+	err := invoker(ctx, method, req, reply, cc, opts...)
+	spent := time.Since(start)
+	c.mu.Lock()
+	c.spent[name] += spent
+	c.mu.Unlock()
+	return err
+}
+
+// Spent is the time the client's calls have taken so far, by method,
+// retries included (nil for a nil counter): what the load tool subtracts
+// from an event's round trip to see what the bridge itself adds.
+func (c *Counter) Spent() Durations {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.spent)
+}
+
+// Durations are times by method.
+type Durations map[string]time.Duration
+
+// Since is the time spent between an earlier snapshot and d (nil when
+// not measured).
+func (d Durations) Since(earlier Durations) Durations {
+	if d == nil {
+		return nil
+	}
+	out := Durations{}
+	for m, t := range d {
+		if diff := t - earlier[m]; diff != 0 {
+			out[m] = diff
+		}
+	}
+	return out
+}
+
+// Total is the time over all methods.
+func (d Durations) Total() time.Duration {
+	var t time.Duration
+	for _, v := range d {
+		t += v
+	}
+	return t
 }
 
 // Snapshot is a copy of the counts so far.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
@@ -30,4 +31,30 @@ func TestCounterCountsEachCallByMethod(t *testing.T) {
 	var none *Counter
 	require.Nil(t, none.Snapshot())
 	require.Equal(t, "n/a", none.Snapshot().Since(nil).PerItem(10))
+}
+
+func TestCounterTimesEachCallByMethod(t *testing.T) {
+	c := New()
+	sleeping := func(d time.Duration) grpc.UnaryInvoker {
+		return func(context.Context, string, any, any, *grpc.ClientConn, ...grpc.CallOption) error {
+			time.Sleep(d)
+			return nil
+		}
+	}
+	ctx := context.Background()
+	const signal = "/temporal.api.workflowservice.v1.WorkflowService/SignalWorkflowExecution"
+	require.NoError(t, c.intercept(ctx, signal, nil, nil, nil, sleeping(time.Millisecond)))
+	before := c.Spent()
+	require.NoError(t, c.intercept(ctx, signal, nil, nil, nil, sleeping(20*time.Millisecond)))
+	require.NoError(t, c.intercept(ctx, "/temporal.api.workflowservice.v1.WorkflowService/QueryWorkflow", nil, nil, nil, sleeping(time.Microsecond)))
+	since := c.Spent().Since(before)
+	require.GreaterOrEqual(t, since["SignalWorkflowExecution"], 20*time.Millisecond, "the call's whole time")
+	require.Equal(t, c.Spent()["SignalWorkflowExecution"]-before["SignalWorkflowExecution"], since["SignalWorkflowExecution"], "only the calls since the snapshot")
+	require.GreaterOrEqual(t, before["SignalWorkflowExecution"], time.Millisecond)
+	require.Contains(t, since, "QueryWorkflow")
+	require.Equal(t, since["SignalWorkflowExecution"]+since["QueryWorkflow"], since.Total())
+
+	var none *Counter
+	require.Nil(t, none.Spent(), "not measured")
+	require.Nil(t, none.Spent().Since(before))
 }

@@ -66,6 +66,30 @@ type IngestPhase struct {
 	Webhooks int64
 	// Statuses counts the bridge's HTTP answers by code; bridge phase only.
 	Statuses map[int]int
+	// CallTime is the time the phase's Temporal calls took, summed over
+	// events (-1: not measured): the bridge's own calls, or the raw ones.
+	CallTime time.Duration
+	// BridgeTime is the time the bridge's handler took, summed over
+	// webhooks, its Temporal calls included (-1: not measured; raw phase).
+	BridgeTime time.Duration
+}
+
+// Split is where the phase's mean event time goes: the round trip the
+// sender saw, the part the bridge's handler took (-1 when not measured or
+// raw) and the part its Temporal calls took (-1 when not measured).
+func (p IngestPhase) Split() (roundTrip, bridge, calls time.Duration) {
+	n := time.Duration(p.Count + p.Failed)
+	if n == 0 {
+		return 0, -1, -1
+	}
+	roundTrip, bridge, calls = p.Mean(), -1, -1
+	if p.BridgeTime >= 0 {
+		bridge = p.BridgeTime / n
+	}
+	if p.CallTime >= 0 {
+		calls = p.CallTime / n
+	}
+	return roundTrip, bridge, calls
 }
 
 // Ratio is the median of the rounds' ratios of bridge to raw throughput
@@ -90,11 +114,13 @@ func (o IngestOptions) check() error {
 
 // poolIngest sums the rounds' phases into one per side.
 func poolIngest(phases []IngestPhase) IngestPhase {
-	out := IngestPhase{Webhooks: -1}
+	out := IngestPhase{Webhooks: -1, CallTime: -1, BridgeTime: -1}
 	summaries := make([]Summary, len(phases))
 	for i, p := range phases {
 		summaries[i] = p.Summary
 		out.Calls = addCalls(out.Calls, p.Calls)
+		out.CallTime = addMeasured(out.CallTime, p.CallTime)
+		out.BridgeTime = addMeasured(out.BridgeTime, p.BridgeTime)
 		if p.Webhooks >= 0 {
 			out.Webhooks = max(out.Webhooks, 0) + p.Webhooks
 		}
@@ -109,6 +135,15 @@ func poolIngest(phases []IngestPhase) IngestPhase {
 	}
 	out.Summary = pool(summaries)
 	return out
+}
+
+// addMeasured adds a measured time (at least 0) to a sum that is -1 until
+// something measured is added.
+func addMeasured(sum, t time.Duration) time.Duration {
+	if t < 0 {
+		return sum
+	}
+	return max(sum, 0) + t
 }
 
 // ingestBatch is one round's events, written (and the raw ones parsed)
@@ -231,9 +266,10 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 			if !start("raw") {
 				return
 			}
-			before := env.RawCalls.Snapshot()
+			before, spent := env.RawCalls.Snapshot(), env.RawCalls.Spent()
 			t := runConcurrently(ctx, k, opts.Concurrency, func(ctx context.Context, i int) error { return signal(ctx, i, b.raw[i]) })
-			round.Raw = IngestPhase{Summary: t.summary(), Calls: env.RawCalls.Snapshot().Since(before), Webhooks: -1}
+			round.Raw = IngestPhase{Summary: t.summary(), Calls: env.RawCalls.Snapshot().Since(before), Webhooks: -1,
+				CallTime: measured(env.RawCalls.Spent().Since(spent)), BridgeTime: -1}
 			if err := t.firstError(); err != nil {
 				env.Log.Warn("raw signal failed", "round", r, "failed", t.failed(), "first_error", err)
 			}
@@ -258,6 +294,14 @@ func Ingest(ctx context.Context, env *Env, opts IngestOptions) (IngestResult, er
 	res.Bridge.Delivered, res.Raw.Delivered = found[0], found[1]
 	res.BridgeKeys, res.RawKeys = bridgeKeys, rawKeys
 	return res, nil
+}
+
+// measured is the total of times measured, -1 if they were not.
+func measured(d callcount.Durations) time.Duration {
+	if d == nil {
+		return -1
+	}
+	return d.Total()
 }
 
 // settle waits until every process has handled every event sent to it so
@@ -323,7 +367,7 @@ func openProcesses(ctx context.Context, env *Env, opts IngestOptions, run string
 func postWebhooks(ctx context.Context, env *Env, poster *webhookPoster, hooks []serializedRequest, concurrency int) IngestPhase {
 	var mu sync.Mutex
 	statuses := map[int]int{}
-	calls, webhooks := env.BridgeCalls.Snapshot(), env.Webhooks.Count()
+	calls, spent, webhooks, busy := env.BridgeCalls.Snapshot(), env.BridgeCalls.Spent(), env.Webhooks.Count(), env.Webhooks.Busy()
 	t := runConcurrently(ctx, len(hooks), concurrency, func(ctx context.Context, i int) error {
 		status, err := poster.post(ctx, hooks[i])
 		if err != nil {
@@ -337,9 +381,11 @@ func postWebhooks(ctx context.Context, env *Env, poster *webhookPoster, hooks []
 		}
 		return nil
 	})
-	phase := IngestPhase{Summary: t.summary(), Calls: env.BridgeCalls.Snapshot().Since(calls), Webhooks: -1, Statuses: statuses}
+	phase := IngestPhase{Summary: t.summary(), Calls: env.BridgeCalls.Snapshot().Since(calls), Webhooks: -1, Statuses: statuses,
+		CallTime: measured(env.BridgeCalls.Spent().Since(spent)), BridgeTime: -1}
 	if webhooks >= 0 {
 		phase.Webhooks = env.Webhooks.Count() - webhooks
+		phase.BridgeTime = env.Webhooks.Busy() - busy
 	}
 	if err := t.firstError(); err != nil {
 		env.Log.Warn("webhooks not accepted", "failed", t.failed(), "first_error", err)

@@ -96,10 +96,13 @@ func PrintIngest(w io.Writer, r IngestResult) {
 	fmt.Fprintf(w, "ingest: %d events each way to %d open %s processes at concurrency %d, %d rounds\n\n",
 		r.Bridge.Count+r.Bridge.Failed, r.Processes, r.Provider, r.Concurrency, len(r.Rounds))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "round\torder\tbridge events/s\traw events/s\tratio\tbridge p99 ms\traw p99 ms\tbridge failed\traw failed\t")
+	fmt.Fprintln(tw, "round\torder\tbridge events/s\traw events/s\tratio\tbridge p99 ms\traw p99 ms\tbridge adds ms\tbridge call ms\traw call ms\tbridge failed\traw failed\t")
 	for i, round := range r.Rounds {
-		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%d\t%d\t\n", i+1, order(round.BridgeFirst, "bridge", "raw"),
-			round.Bridge.PerSecond, round.Raw.PerSecond, round.Ratio(), ms(round.Bridge.P99), ms(round.Raw.P99), round.Bridge.Failed, round.Raw.Failed)
+		bridgeTrip, _, bridgeCall := round.Bridge.Split()
+		_, _, rawCall := round.Raw.Split()
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%s\t%s\t%s\t%d\t%d\t\n", i+1, order(round.BridgeFirst, "bridge", "raw"),
+			round.Bridge.PerSecond, round.Raw.PerSecond, round.Ratio(), ms(round.Bridge.P99), ms(round.Raw.P99),
+			meanMS(bridgeTrip-bridgeCall, bridgeCall), meanMS(bridgeCall, bridgeCall), meanMS(rawCall, rawCall), round.Bridge.Failed, round.Raw.Failed)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nall rounds (events/s: the median round's; percentiles: over every event):\n\n")
@@ -114,11 +117,37 @@ func PrintIngest(w io.Writer, r IngestResult) {
 			p.phase.Calls.PerItem(int64(p.phase.Count+p.phase.Failed)))
 	}
 	tw.Flush()
+	printSplit(w, r)
 	fmt.Fprintf(w, "\nbridge answers: %s\n", statusList(r.Bridge.Statuses))
 	fmt.Fprintf(w, "bridge Temporal calls: %s\n", r.Bridge.Calls)
 	fmt.Fprintf(w, "raw Temporal calls: %s\n", r.Raw.Calls)
 	fmt.Fprintf(w, "bridge Temporal calls per webhook: %s\n\n", r.Bridge.Calls.PerItem(int64(r.Bridge.Count+r.Bridge.Failed)))
 	fmt.Fprintln(w, IngestLine(r))
+}
+
+// printSplit writes where a mean event's time went in each phase: what
+// the bridge adds to a signal (the HTTP hop and its handler's own work)
+// beside the Temporal calls both sides make.
+func printSplit(w io.Writer, r IngestResult) {
+	fmt.Fprintf(w, "\nmean ms per event, all rounds (\"adds\" in the rounds above: the bridge's round trip less its Temporal calls):\n")
+	trip, handler, calls := r.Bridge.Split()
+	if handler < 0 || calls < 0 {
+		fmt.Fprintf(w, "  bridge: %.2f round trip (not split: the bridge runs elsewhere)\n", ms(trip))
+	} else {
+		fmt.Fprintf(w, "  bridge: %.2f round trip = %.2f HTTP hop + %.2f handler + %.2f Temporal calls\n",
+			ms(trip), ms(trip-handler), ms(handler-calls), ms(calls))
+	}
+	trip, _, calls = r.Raw.Split()
+	fmt.Fprintf(w, "  raw:    %.2f round trip = %.2f the tool + %.2f Temporal calls\n", ms(trip), ms(trip-calls), ms(calls))
+}
+
+// meanMS formats a mean time in milliseconds, or n/a when what it is made
+// of (guard) was not measured.
+func meanMS(d, guard time.Duration) string {
+	if guard < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", ms(d))
 }
 
 // PrintLifecycle writes the lifecycle table, the receivers' Temporal calls,

@@ -133,3 +133,31 @@ func TestPrintLifecycleShowsTheHistoryProfiles(t *testing.T) {
 	require.Regexp(t, `\n\s*UpsertWorkflowSearchAttributes\s+3\.0\s+0\.0\s*\n`, out)
 	require.Regexp(t, `\n\s*all\s+15\.0\s+7\.0\s*\n`, out)
 }
+
+func TestPrintIngestSplitsWhereAnEventsTimeGoes(t *testing.T) {
+	bridgeRound := IngestPhase{Summary: Summarize([]time.Duration{4 * time.Millisecond, 6 * time.Millisecond}, 0, time.Second),
+		BridgeTime: 9200 * time.Microsecond, CallTime: 8400 * time.Microsecond}
+	rawRound := IngestPhase{Summary: Summarize([]time.Duration{4 * time.Millisecond, 4200 * time.Microsecond}, 0, time.Second),
+		BridgeTime: -1, CallTime: 8 * time.Millisecond}
+	r := IngestResult{Provider: "autosign", Processes: 1, Concurrency: 1,
+		Rounds: []IngestRound{{BridgeFirst: true, Bridge: bridgeRound, Raw: rawRound}, {Bridge: bridgeRound, Raw: rawRound}},
+		Bridge: poolIngest([]IngestPhase{bridgeRound, bridgeRound}), Raw: poolIngest([]IngestPhase{rawRound, rawRound})}
+	require.Equal(t, 2*9200*time.Microsecond, r.Bridge.BridgeTime, "pooled rounds add up")
+	require.Equal(t, time.Duration(-1), r.Raw.BridgeTime, "nothing measured stays unmeasured")
+
+	var b bytes.Buffer
+	PrintIngest(&b, r)
+	out := b.String()
+	require.Contains(t, out, "bridge: 5.00 round trip = 0.40 HTTP hop + 0.40 handler + 4.20 Temporal calls\n")
+	require.Contains(t, out, "raw:    4.10 round trip = 0.10 the tool + 4.00 Temporal calls\n")
+	// Each round: what the bridge adds (5.00 - 4.20), then both sides' calls.
+	require.Regexp(t, `(?m)^\s+1\s+bridge,raw\s.*\s0\.80\s+4\.20\s+4\.00\s+0\s+0$`, out)
+
+	elsewhere := r
+	elsewhere.Bridge.BridgeTime, elsewhere.Bridge.CallTime = -1, -1
+	elsewhere.Rounds = []IngestRound{{Bridge: IngestPhase{Summary: bridgeRound.Summary, BridgeTime: -1, CallTime: -1}, Raw: rawRound}}
+	b.Reset()
+	PrintIngest(&b, elsewhere)
+	require.Contains(t, b.String(), "bridge: 5.00 round trip (not split: the bridge runs elsewhere)")
+	require.Regexp(t, `(?m)^\s+1\s+raw,bridge\s.*\sn/a\s+n/a\s+4\.00\s+0\s+0$`, b.String())
+}

@@ -73,6 +73,15 @@ func TestScenariosOnTheEmbeddedStack(t *testing.T) {
 			require.Equal(t, int64(rounds*c.events), res.Bridge.Webhooks, "the bridge got the load tool's webhooks and no simulator's")
 			require.GreaterOrEqual(t, res.Bridge.Calls.Total(), int64(rounds*c.events), "at least one Temporal call per webhook")
 			require.Equal(t, callcount.Calls{"SignalWorkflowExecution": int64(rounds * c.events)}, res.Raw.Calls)
+			// The split is measured and adds up: the bridge's handler within
+			// the sender's round trip, its Temporal calls within the handler.
+			trip, handler, calls := res.Bridge.Split()
+			require.Positive(t, calls, "the bridge's calls are timed")
+			require.GreaterOrEqual(t, handler, calls)
+			require.GreaterOrEqual(t, trip, handler)
+			trip, _, calls = res.Raw.Split()
+			require.Positive(t, calls, "the raw calls are timed")
+			require.GreaterOrEqual(t, trip, calls)
 			requireApplied(ctx, t, env, res)
 		})
 	}

@@ -47,6 +47,18 @@ func Summarize(latencies []time.Duration, failed int, elapsed time.Duration) Sum
 	return s
 }
 
+// Mean is the mean latency of the successful operations.
+func (s Summary) Mean() time.Duration {
+	if len(s.latencies) == 0 {
+		return 0
+	}
+	var sum time.Duration
+	for _, l := range s.latencies {
+		sum += l
+	}
+	return sum / time.Duration(len(s.latencies))
+}
+
 // timed is the outcome of running n operations at a concurrency.
 type timed struct {
 	latencies []time.Duration // of the operations that succeeded
