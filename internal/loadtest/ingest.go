@@ -390,5 +390,8 @@ func postWebhooks(ctx context.Context, env *Env, poster *webhookPoster, hooks []
 	if err := t.firstError(); err != nil {
 		env.Log.Warn("webhooks not accepted", "failed", t.failed(), "first_error", err)
 	}
+	if n, idle := poster.takeResent(); n > 0 {
+		env.Log.Warn("webhooks sent again on new connections: the bridge had closed kept-alive ones", "resent", n, "longest_idle", idle.Round(time.Millisecond))
+	}
 	return phase
 }

@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
+	"syscall"
 	"time"
 )
 
@@ -27,12 +29,47 @@ type webhookPoster struct {
 	timeout time.Duration
 	// idle holds the connections not in use (at most concurrency).
 	idle chan *posterConn
+
+	mu sync.Mutex
+	// resent counts requests sent again because their kept-alive
+	// connection was found closed; longestIdle is the longest such
+	// connection had been idle.
+	resent      int
+	longestIdle time.Duration
+}
+
+// takeResent returns and clears the count of requests sent again, and the
+// longest idle time of the connections found closed.
+func (p *webhookPoster) takeResent() (int, time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n, idle := p.resent, p.longestIdle
+	p.resent, p.longestIdle = 0, 0
+	return n, idle
 }
 
 type posterConn struct {
 	net.Conn
 	r *bufio.Reader
+	// received counts the bytes read from the connection.
+	received int64
+	// reused: the connection carried an earlier request, whose answer
+	// came at idleSince.
+	reused    bool
+	idleSince time.Time
 }
+
+func (c *posterConn) countingReader() io.Reader {
+	return readerFunc(func(b []byte) (int, error) {
+		n, err := c.Conn.Read(b)
+		c.received += int64(n)
+		return n, err
+	})
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(b []byte) (int, error) { return f(b) }
 
 // newWebhookPoster posts to the bridge at base (http or https).
 func newWebhookPoster(base string, concurrency int, timeout time.Duration) (*webhookPoster, error) {
@@ -95,22 +132,50 @@ func (p *webhookPoster) post(ctx context.Context, req serializedRequest) (int, e
 	if err != nil {
 		return 0, err
 	}
-	deadline := time.Now().Add(p.timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
+	status, keep, err := p.roundTrip(ctx, c, req)
+	if err != nil && c.reused && closedUnanswered(c, err) {
+		// The server closed the kept-alive connection while it sat idle
+		// (its IdleTimeout ran out between phases) and never answered
+		// this request: send it once more on a new connection, as HTTP
+		// clients do with a kept-alive connection found closed.
+		c.Close()
+		p.mu.Lock()
+		p.resent++
+		p.longestIdle = max(p.longestIdle, time.Since(c.idleSince))
+		p.mu.Unlock()
+		if c, err = p.dial(ctx); err != nil {
+			return 0, err
+		}
+		status, keep, err = p.roundTrip(ctx, c, req)
 	}
-	_ = c.SetDeadline(deadline)
-	status, keep, err := c.roundTrip(req)
 	if err != nil || !keep {
 		c.Close()
 		return status, err
 	}
+	c.reused, c.idleSince = true, time.Now()
 	select {
 	case p.idle <- c:
 	default:
 		c.Close()
 	}
 	return status, nil
+}
+
+// closedUnanswered reports whether err is the connection closed by the
+// server before a byte of the answer came back.
+func closedUnanswered(c *posterConn, err error) bool {
+	return c.received == 0 && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE))
+}
+
+func (p *webhookPoster) roundTrip(ctx context.Context, c *posterConn, req serializedRequest) (status int, keep bool, err error) {
+	deadline := time.Now().Add(p.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = c.SetDeadline(deadline)
+	c.received = 0
+	return c.roundTrip(req)
 }
 
 func (c *posterConn) roundTrip(req serializedRequest) (status int, keep bool, err error) {
@@ -136,6 +201,11 @@ func (p *webhookPoster) conn(ctx context.Context) (*posterConn, error) {
 		return c, nil
 	default:
 	}
+	return p.dial(ctx)
+}
+
+// dial opens a new connection to the bridge.
+func (p *webhookPoster) dial(ctx context.Context) (*posterConn, error) {
 	d := net.Dialer{Timeout: p.timeout}
 	var c net.Conn
 	var err error
@@ -147,7 +217,9 @@ func (p *webhookPoster) conn(ctx context.Context) (*posterConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loadtest: dial bridge: %w", err)
 	}
-	return &posterConn{Conn: c, r: bufio.NewReader(c)}, nil
+	pc := &posterConn{Conn: c}
+	pc.r = bufio.NewReader(pc.countingReader())
+	return pc, nil
 }
 
 // Close closes the idle connections.

@@ -129,3 +129,53 @@ func TestPosterRefusesOtherSchemesAndReportsADeadServer(t *testing.T) {
 	_, err = p.post(context.Background(), req)
 	require.ErrorContains(t, err, "dial bridge")
 }
+
+// A kept-alive connection the server closed while it sat idle (its
+// IdleTimeout ran out between phases) is found closed on the next
+// request: the request goes once more, on a new connection, and reaches
+// the server once.
+func TestPosterResendsOnANewConnectionWhenTheServerClosedAnIdleOne(t *testing.T) {
+	srv := newPosterServer(t, false, func(w http.ResponseWriter, n int) { w.WriteHeader(http.StatusOK) })
+	srv.Config.IdleTimeout = 20 * time.Millisecond
+	p, err := newWebhookPoster(srv.URL, 1, time.Minute)
+	require.NoError(t, err)
+	defer p.Close()
+	for i, body := range []string{`{"n":1}`, `{"n":2}`} {
+		if i > 0 {
+			time.Sleep(200 * time.Millisecond) // past the server's IdleTimeout
+		}
+		req, err := serialize(srv.URL, hook("/webhooks/x", body))
+		require.NoError(t, err)
+		status, err := p.post(context.Background(), req)
+		require.NoError(t, err, "request %d", i+1)
+		require.Equal(t, http.StatusOK, status)
+	}
+	require.Equal(t, []string{`{"n":1}`, `{"n":2}`}, srv.bodies, "each request reached the server once")
+	require.EqualValues(t, 2, srv.conns.Load())
+	resent, idle := p.takeResent()
+	require.Equal(t, 1, resent)
+	require.GreaterOrEqual(t, idle, 200*time.Millisecond)
+	resent, _ = p.takeResent()
+	require.Zero(t, resent, "taken")
+}
+
+// A new connection closed without an answer is an error: nothing says the
+// server did not act on the request, so it is not sent again.
+func TestPosterDoesNotResendOnANewConnection(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		conn, _, err := http.NewResponseController(w).Hijack()
+		require.NoError(t, err)
+		conn.Close()
+	}))
+	defer srv.Close()
+	p, err := newWebhookPoster(srv.URL, 1, time.Minute)
+	require.NoError(t, err)
+	defer p.Close()
+	req, err := serialize(srv.URL, hook("/webhooks/x", `{}`))
+	require.NoError(t, err)
+	_, err = p.post(context.Background(), req)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	require.EqualValues(t, 1, requests.Load())
+}
