@@ -24,7 +24,7 @@ type posterServer struct {
 	paths  []string
 }
 
-func newPosterServer(t *testing.T, tls bool, answer func(w http.ResponseWriter, n int)) *posterServer {
+func newPosterServer(t *testing.T, tls bool, answer func(w http.ResponseWriter, n int), configure ...func(*http.Server)) *posterServer {
 	s := &posterServer{}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
@@ -41,6 +41,9 @@ func newPosterServer(t *testing.T, tls bool, answer func(w http.ResponseWriter, 
 		if st == http.StateNew {
 			s.conns.Add(1)
 		}
+	}
+	for _, c := range configure {
+		c(s.Config)
 	}
 	if tls {
 		s.StartTLS()
@@ -135,8 +138,8 @@ func TestPosterRefusesOtherSchemesAndReportsADeadServer(t *testing.T) {
 // request: the request goes once more, on a new connection, and reaches
 // the server once.
 func TestPosterResendsOnANewConnectionWhenTheServerClosedAnIdleOne(t *testing.T) {
-	srv := newPosterServer(t, false, func(w http.ResponseWriter, n int) { w.WriteHeader(http.StatusOK) })
-	srv.Config.IdleTimeout = 20 * time.Millisecond
+	srv := newPosterServer(t, false, func(w http.ResponseWriter, n int) { w.WriteHeader(http.StatusOK) },
+		func(s *http.Server) { s.IdleTimeout = 20 * time.Millisecond })
 	p, err := newWebhookPoster(srv.URL, 1, time.Minute)
 	require.NoError(t, err)
 	defer p.Close()
@@ -150,7 +153,9 @@ func TestPosterResendsOnANewConnectionWhenTheServerClosedAnIdleOne(t *testing.T)
 		require.NoError(t, err, "request %d", i+1)
 		require.Equal(t, http.StatusOK, status)
 	}
+	srv.mu.Lock()
 	require.Equal(t, []string{`{"n":1}`, `{"n":2}`}, srv.bodies, "each request reached the server once")
+	srv.mu.Unlock()
 	require.EqualValues(t, 2, srv.conns.Load())
 	resent, idle := p.takeResent()
 	require.Equal(t, 1, resent)
