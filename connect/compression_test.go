@@ -33,6 +33,18 @@ func (frontend) SignalWorkflowExecution(context.Context, *workflowservice.Signal
 	return &workflowservice.SignalWorkflowExecutionResponse{}, nil
 }
 
+// startFrontend serves frontend on a free port until the test ends and
+// returns its address.
+func startFrontend(tb testing.TB) string {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	srv := grpc.NewServer()
+	workflowservice.RegisterWorkflowServiceServer(srv, frontend{})
+	go srv.Serve(lis)
+	tb.Cleanup(srv.Stop)
+	return lis.Addr().String()
+}
+
 // encodings records the compression of every request the client sent, by
 // method, as gRPC put it in the request's headers.
 type encodings struct {
@@ -60,12 +72,7 @@ func (*encodings) HandleConn(context.Context, stats.ConnStats)                  
 // The setting reaches the wire: requests go uncompressed by default and
 // gzip-compressed when asked.
 func TestGRPCCompressionOnTheWire(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := grpc.NewServer()
-	workflowservice.RegisterWorkflowServiceServer(srv, frontend{})
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
+	addr := startFrontend(t)
 
 	const signal = "/temporal.api.workflowservice.v1.WorkflowService/SignalWorkflowExecution"
 	for _, tc := range []struct {
@@ -77,7 +84,7 @@ func TestGRPCCompressionOnTheWire(t *testing.T) {
 		{config.CompressionGzip, "gzip"},
 	} {
 		t.Run("setting="+tc.setting, func(t *testing.T) {
-			vars := env{"TEMPORAL_ADDRESS": lis.Addr().String(), "TEMPORAL_CONFIG_FILE": t.TempDir() + "/absent.toml"}
+			vars := env{"TEMPORAL_ADDRESS": addr, "TEMPORAL_CONFIG_FILE": t.TempDir() + "/absent.toml"}
 			if tc.setting != "" {
 				vars["FIRMAFLOW_TEMPORAL_GRPC_COMPRESSION"] = tc.setting
 			}
@@ -111,12 +118,7 @@ func TestGRPCCompressionRefusesUnknownSettings(t *testing.T) {
 // server would pay it, the frontend's decompression and its compressed
 // answer.
 func BenchmarkSignalCompression(b *testing.B) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
-	srv := grpc.NewServer()
-	workflowservice.RegisterWorkflowServiceServer(srv, frontend{})
-	go srv.Serve(lis)
-	b.Cleanup(srv.Stop)
+	addr := startFrontend(b)
 	// An Autosign signer's signature as the bridge signals it.
 	payload := signing.Event{
 		Key: "autosign:evt_01J9Z3K7Q4W8Y2V6T0R5N1M3P7", Provider: "autosign",
@@ -127,7 +129,7 @@ func BenchmarkSignalCompression(b *testing.B) {
 
 	for _, setting := range []string{config.CompressionNone, config.CompressionGzip} {
 		b.Run(setting, func(b *testing.B) {
-			cfg, err := config.LoadFrom(context.Background(), env{"TEMPORAL_ADDRESS": lis.Addr().String(),
+			cfg, err := config.LoadFrom(context.Background(), env{"TEMPORAL_ADDRESS": addr,
 				"TEMPORAL_CONFIG_FILE": b.TempDir() + "/absent.toml", "FIRMAFLOW_TEMPORAL_GRPC_COMPRESSION": setting})
 			require.NoError(b, err)
 			c, err := connect.Temporal(context.Background(), cfg, slog.New(slog.DiscardHandler))

@@ -48,9 +48,9 @@ func (c *Counter) intercept(ctx context.Context, method string, req, reply any, 
 	return err
 }
 
-// Spent is the time the client's calls have taken so far, by method,
-// retries included (nil for a nil counter): what the load tool subtracts
-// from an event's round trip to see what the bridge itself adds.
+// Spent is the time the counted calls have taken so far, by method (nil
+// for a nil counter): what the load tool subtracts from an event's round
+// trip to see what the bridge itself adds.
 func (c *Counter) Spent() Durations {
 	if c == nil {
 		return nil
@@ -65,18 +65,7 @@ type Durations map[string]time.Duration
 
 // Since is the time spent between an earlier snapshot and d (nil when
 // not measured).
-func (d Durations) Since(earlier Durations) Durations {
-	if d == nil {
-		return nil
-	}
-	out := Durations{}
-	for m, t := range d {
-		if diff := t - earlier[m]; diff != 0 {
-			out[m] = diff
-		}
-	}
-	return out
-}
+func (d Durations) Since(earlier Durations) Durations { return since(d, earlier) }
 
 // Total is the time over all methods.
 func (d Durations) Total() time.Duration {
@@ -94,11 +83,7 @@ func (c *Counter) Snapshot() Calls {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(Calls, len(c.calls))
-	for m, n := range c.calls {
-		out[m] = n
-	}
-	return out
+	return maps.Clone(c.calls)
 }
 
 // Calls are gRPC call counts by method name (e.g. "SignalWorkflowExecution").
@@ -106,13 +91,17 @@ func (c *Counter) Snapshot() Calls {
 type Calls map[string]int64
 
 // Since is the calls made after earlier was taken.
-func (c Calls) Since(earlier Calls) Calls {
-	if c == nil {
+func (c Calls) Since(earlier Calls) Calls { return since(c, earlier) }
+
+// since is now less earlier, by method, leaving out the methods that did
+// not change; nil when now is nil (not measured).
+func since[M ~map[string]V, V ~int64](now, earlier M) M {
+	if now == nil {
 		return nil
 	}
-	out := Calls{}
-	for m, n := range c {
-		if d := n - earlier[m]; d != 0 {
+	out := M{}
+	for m, v := range now {
+		if d := v - earlier[m]; d != 0 {
 			out[m] = d
 		}
 	}
