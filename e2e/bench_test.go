@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/firmaflow/firmaflow/internal/app"
 	"github.com/firmaflow/firmaflow/simulators/arqsignsim"
 )
 
@@ -23,7 +24,7 @@ func baseline(ctx workflow.Context) error {
 // Compare BenchmarkSigningProcess to it (the dev server's SQLite is
 // single-connection, so only the ratio means anything).
 func BenchmarkBaselineSignalRoundTrip(b *testing.B) {
-	w := worker.New(stack.Client, "bench-baseline", worker.Options{})
+	w := worker.New(stack.Client, "bench-baseline", app.WorkerOptions()) // polled as firmaflow polls
 	w.RegisterWorkflow(baseline)
 	if err := w.Start(); err != nil {
 		b.Fatal(err)
