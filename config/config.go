@@ -98,6 +98,9 @@ type Bridge struct {
 	APIMaxUploadBytes int64 `env:"FIRMAFLOW_API_MAX_UPLOAD_BYTES, default=67108864"`
 }
 
+// maxWorkflowTaskPollers is the SDK's own ceiling for autoscaling pollers.
+const maxWorkflowTaskPollers = 100
+
 // Worker is a worker's own settings.
 type Worker struct {
 	// MetricsAddr serves the worker's Prometheus page (GET /metrics);
@@ -108,6 +111,12 @@ type Worker struct {
 	// process's workers; 10,000 is the SDK's default). An evicted process
 	// is replayed from its history at its next task.
 	WorkflowCacheSize int `env:"FIRMAFLOW_WORKFLOW_CACHE_SIZE, default=10000"`
+	// WorkflowTaskPollers is the most workflow-task polls the worker keeps
+	// open on each of its two queues, the task queue and its own sticky
+	// queue. Fewer polls let signals that arrive together share one
+	// workflow task; on the 2-core dev machine each poller added cost
+	// throughput (docs/benchmarks.md, "Workflow-task pollers").
+	WorkflowTaskPollers int `env:"FIRMAFLOW_WORKFLOW_TASK_POLLERS, default=1"`
 }
 
 // Telemetry configures OpenTelemetry tracing.
@@ -151,6 +160,9 @@ func LoadFrom(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	}
 	if c.Worker.WorkflowCacheSize < 1 {
 		return Config{}, fmt.Errorf("config: FIRMAFLOW_WORKFLOW_CACHE_SIZE=%d: want at least 1", c.Worker.WorkflowCacheSize)
+	}
+	if c.Worker.WorkflowTaskPollers < 1 || c.Worker.WorkflowTaskPollers > maxWorkflowTaskPollers {
+		return Config{}, fmt.Errorf("config: FIRMAFLOW_WORKFLOW_TASK_POLLERS=%d: want 1 to %d", c.Worker.WorkflowTaskPollers, maxWorkflowTaskPollers)
 	}
 	return c, nil
 }

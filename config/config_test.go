@@ -37,4 +37,12 @@ func TestOverridesAndValidation(t *testing.T) {
 	require.Equal(t, 2500, c.Worker.WorkflowCacheSize)
 	_, err = LoadFrom(context.Background(), mapLookuper{"FIRMAFLOW_WORKFLOW_CACHE_SIZE": "0"})
 	require.ErrorContains(t, err, "FIRMAFLOW_WORKFLOW_CACHE_SIZE", "a worker with no cache replays every process at every task")
+	require.Equal(t, 1, c.Worker.WorkflowTaskPollers, "the default")
+	c, err = LoadFrom(context.Background(), mapLookuper{"FIRMAFLOW_WORKFLOW_TASK_POLLERS": "4"})
+	require.NoError(t, err)
+	require.Equal(t, 4, c.Worker.WorkflowTaskPollers)
+	for _, bad := range []string{"0", "101"} {
+		_, err = LoadFrom(context.Background(), mapLookuper{"FIRMAFLOW_WORKFLOW_TASK_POLLERS": bad})
+		require.ErrorContains(t, err, "FIRMAFLOW_WORKFLOW_TASK_POLLERS", "a worker with no poller takes no task; the SDK allows at most 100")
+	}
 }

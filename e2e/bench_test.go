@@ -24,7 +24,7 @@ func baseline(ctx workflow.Context) error {
 // Compare BenchmarkSigningProcess to it (the dev server's SQLite is
 // single-connection, so only the ratio means anything).
 func BenchmarkBaselineSignalRoundTrip(b *testing.B) {
-	w := worker.New(stack.Client, "bench-baseline", app.WorkerOptions()) // polled as firmaflow polls
+	w := worker.New(stack.Client, "bench-baseline", app.WorkerOptions(stack.Config.Worker)) // polled as firmaflow polls
 	w.RegisterWorkflow(baseline)
 	if err := w.Start(); err != nil {
 		b.Fatal(err)

@@ -130,7 +130,7 @@ func NewWorker(c client.Client, cfg config.Config, reg *providers.Registry, stor
 	if cfg.Worker.WorkflowCacheSize > 0 {
 		worker.SetStickyWorkflowCacheSize(cfg.Worker.WorkflowCacheSize)
 	}
-	w := worker.New(c, cfg.Temporal.TaskQueue, WorkerOptions())
+	w := worker.New(c, cfg.Temporal.TaskQueue, WorkerOptions(cfg.Worker))
 	w.RegisterWorkflowWithOptions(workflows.SigningProcess, workflow.RegisterOptions{Name: signing.WorkflowType})
 	// EventInbox only finishes inboxes started before routes replaced it.
 	w.RegisterWorkflowWithOptions(workflows.EventInbox, workflow.RegisterOptions{Name: workflows.InboxWorkflowType})

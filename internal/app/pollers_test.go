@@ -18,6 +18,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
+
+	"github.com/firmaflow/firmaflow/config"
 )
 
 // pollFrontend plays Temporal's task polling: the first sticky poll gets a
@@ -114,7 +116,7 @@ func TestWorkerKeepsPollingTheNormalQueue(t *testing.T) {
 	c, err := client.Dial(client.Options{HostPort: lis.Addr().String(), Logger: quietLogger{}})
 	require.NoError(t, err)
 	defer c.Close()
-	w := worker.New(c, "q", WorkerOptions())
+	w := worker.New(c, "q", WorkerOptions(config.Worker{}))
 	w.RegisterWorkflowWithOptions(func(ctx workflow.Context) error {
 		return workflow.Await(ctx, func() bool { return false })
 	}, workflow.RegisterOptions{Name: "wait"})

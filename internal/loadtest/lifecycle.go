@@ -304,7 +304,7 @@ func startBare(ctx context.Context, env *Env) (_ *bareService, err error) {
 		srv.Shutdown(shutdown)
 	})
 
-	w := worker.New(env.Client, bareTaskQueue, app.WorkerOptions())
+	w := worker.New(env.Client, bareTaskQueue, app.WorkerOptions(cfg.Worker))
 	w.RegisterWorkflowWithOptions(BareProcess, workflow.RegisterOptions{Name: BareWorkflowType})
 	w.RegisterActivity(&bareActivities{routes: routes, acts: &activities.Activities{
 		Providers: reg, Store: env.Store, Logger: env.Log, Temporal: env.Client, Namespace: cfg.Temporal.Namespace,
