@@ -231,22 +231,6 @@ func TestFaultInjection(t *testing.T) {
 	}
 }
 
-// keepLogs copies the worker logs out of the test's temporary directory,
-// which is removed, so a failure can be diagnosed.
-func keepLogs(state string) {
-	dir, err := os.MkdirTemp("", "firmaflow-fault-logs-")
-	if err != nil {
-		return
-	}
-	logs, _ := filepath.Glob(filepath.Join(state, "worker-*.log"))
-	for _, l := range logs {
-		if b, err := os.ReadFile(l); err == nil {
-			os.WriteFile(filepath.Join(dir, filepath.Base(l)), b, 0o644)
-		}
-	}
-	fmt.Printf("worker logs kept in %s\n", dir)
-}
-
 // pileRef waits until the pile-up process knows its provider process and
 // its route names it as owner: then the bridge signals the pile straight
 // to the process (a route without an owner would hold it and hand it over
@@ -433,6 +417,7 @@ func check(stack *devstack.Stack, runs []*run, elapsed time.Duration) report {
 	fail := func(r *run, format string, args ...any) {
 		rep.failures = append(rep.failures, r.in.ProcessID+" ("+r.k.provider+"/"+r.k.name()+"): "+fmt.Sprintf(format, args...))
 	}
+	describedPollers := false
 	for _, r := range runs {
 		rep.processes++
 		if r.err != nil {
@@ -446,6 +431,11 @@ func check(stack *devstack.Stack, runs []*run, elapsed time.Duration) report {
 		rep.byStatusOK++
 		st, err := processes.State(context.Background(), stack.Client, r.in.ProcessID)
 		if err != nil {
+			if !describedPollers {
+				// Queries need a worker polling the task queue: say who was.
+				describedPollers = true
+				err = fmt.Errorf("%w (%s)", err, pollersSeen(stack))
+			}
 			fail(r, "state: %v", err)
 			continue
 		}
