@@ -113,9 +113,9 @@ type Worker struct {
 	WorkflowCacheSize int `env:"FIRMAFLOW_WORKFLOW_CACHE_SIZE, default=10000"`
 	// WorkflowTaskPollers is the most workflow-task polls the worker keeps
 	// open on each of its two queues, the task queue and its own sticky
-	// queue. Fewer polls let signals that arrive together share one
-	// workflow task; on the 2-core dev machine each poller added cost
-	// throughput (docs/benchmarks.md, "Workflow-task pollers").
+	// queue. On the 2-core dev machine each poller added cost throughput,
+	// most likely because fewer polls let signals that arrive together
+	// share one workflow task (docs/benchmarks.md, "Workflow-task pollers").
 	WorkflowTaskPollers int `env:"FIRMAFLOW_WORKFLOW_TASK_POLLERS, default=1"`
 }
 

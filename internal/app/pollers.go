@@ -20,7 +20,8 @@ import (
 // 20 s of it (the fault test failed so in CI). Each queue gets at most
 // cfg.WorkflowTaskPollers polls: the SDK's autoscaling defaults (5 to
 // start, up to 100) cut ingest throughput to a third on the dev machine,
-// because every signal then got a workflow task of its own.
+// most likely because signals that arrived together no longer shared a
+// workflow task.
 func WorkerOptions(cfg config.Worker) worker.Options {
 	n := max(cfg.WorkflowTaskPollers, 1)
 	return worker.Options{
