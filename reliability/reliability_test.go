@@ -318,18 +318,12 @@ func drive(ctx context.Context, stack *devstack.Stack, r *run) (signing.Result, 
 		return res, fmt.Errorf("%s: %w", r.k.name(), faultErr)
 	}
 	if r.k.userCancel {
-		err := retry(ctx, func() error {
-			st, err := processes.State(ctx, stack.Client, r.in.ProcessID)
-			if err != nil {
-				return err
-			}
-			if st.Status != signing.StatusAwaitingSignatures {
-				return fmt.Errorf("status %s", st.Status)
-			}
-			_, err = processes.Cancel(ctx, stack.Client, r.in.ProcessID, "fault test")
+		state := func() (signing.State, error) { return processes.State(ctx, stack.Client, r.in.ProcessID) }
+		cancel := func() error {
+			_, err := processes.Cancel(ctx, stack.Client, r.in.ProcessID, "fault test")
 			return err
-		})
-		if err != nil {
+		}
+		if err := cancelAsUser(ctx, r.in.ProcessID, state, cancel); err != nil {
 			return signing.Result{}, fmt.Errorf("cancel: %w", err)
 		}
 	}
