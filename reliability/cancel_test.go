@@ -13,12 +13,12 @@ import (
 )
 
 // cancelAsUser cancels a waiting process as a user would, retrying through
-// the faults. A cancel whose answer was lost may still land: its update
-// waits in Temporal while the worker is down or behind, and the client
-// gives up after a minute. A process already cancelling or cancelled was
-// cancelled by such an attempt (nothing else cancels the manual scenario),
-// so that ends the retries; the result and the oracle then say whether it
-// took effect once.
+// the faults. A cancel whose answer was lost may still land: the client
+// can give up on the update (a minute without it being accepted, a server
+// restart) while Temporal still holds it. A process already cancelling or
+// cancelled was cancelled by such an attempt (nothing else cancels the
+// manual scenario), so that ends the retries; the result and the oracle
+// then say whether it took effect once.
 func cancelAsUser(ctx context.Context, processID string, state func() (signing.State, error), cancel func() error) error {
 	return retry(ctx, func() error {
 		st, err := state()
