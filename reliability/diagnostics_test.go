@@ -11,6 +11,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/firmaflow/firmaflow/internal/devstack"
+	"github.com/firmaflow/firmaflow/signing"
+	"github.com/firmaflow/firmaflow/starter/processes"
 )
 
 // What a failed fault test leaves behind to be diagnosed.
@@ -45,4 +47,21 @@ func pollersSeen(stack *devstack.Stack) string {
 		seen = append(seen, fmt.Sprintf("%s %s ago", p.GetIdentity(), time.Since(p.GetLastAccessTime().AsTime()).Round(time.Second)))
 	}
 	return "workflow-task pollers seen: [" + strings.Join(seen, ", ") + "]"
+}
+
+// queryState reads an ended process's state as an operator would, asking
+// up to attempts times: Temporal hands a query of an ended run to a worker,
+// which replays the run to answer, and on a machine whose cores are both
+// busy one answer took longer than the SDK's 10 s (CI on 0903b2e, with the
+// worker polling). Each failed attempt is printed, so slow answers stay seen.
+func queryState(stack *devstack.Stack, processID string, attempts int) (signing.State, error) {
+	var err error
+	for attempt := 1; attempt <= attempts; attempt++ {
+		var st signing.State
+		if st, err = processes.State(context.Background(), stack.Client, processID); err == nil {
+			return st, nil
+		}
+		fmt.Printf("fault test: query %d of %s failed: %v\n", attempt, processID, err)
+	}
+	return signing.State{}, err
 }

@@ -423,7 +423,13 @@ func check(stack *devstack.Stack, runs []*run, elapsed time.Duration) report {
 			continue
 		}
 		rep.byStatusOK++
-		st, err := processes.State(context.Background(), stack.Client, r.in.ProcessID)
+		// Retries only until one process fails them all (a worker that
+		// stopped polling would otherwise make every query wait 30 s).
+		attempts := 3
+		if describedPollers {
+			attempts = 1
+		}
+		st, err := queryState(stack, r.in.ProcessID, attempts)
 		if err != nil {
 			if !describedPollers {
 				// Queries need a worker polling the task queue: say who was.
