@@ -424,7 +424,7 @@ func check(stack *devstack.Stack, runs []*run, elapsed time.Duration) report {
 		}
 		rep.byStatusOK++
 		// Retries only until one process fails them all (a worker that
-		// stopped polling would otherwise make every query wait 30 s).
+		// stopped polling would otherwise make every query take 30 s).
 		attempts := 3
 		if describedPollers {
 			attempts = 1
