@@ -18,6 +18,7 @@ import (
 	"github.com/firmaflow/firmaflow/config"
 	"github.com/firmaflow/firmaflow/connect"
 	"github.com/firmaflow/firmaflow/internal/authserver"
+	"github.com/firmaflow/firmaflow/internal/devserver"
 )
 
 // The real server binds ports from this range (membership ports must be
@@ -34,6 +35,10 @@ func startServer(t *testing.T, opts authserver.Options) *authserver.Server {
 	}
 	t.Setenv("TEMPORAL_VERSION_CHECK_DISABLED", "1")
 	opts.Dir, opts.FirstPort, opts.LastPort = t.TempDir(), firstPort, lastPort
+	// The first build (minutes on a busy machine) is not part of the
+	// server's time to start.
+	_, err := devserver.ServerBinary(context.Background(), slog.Default())
+	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	srv, err := authserver.Start(ctx, slog.Default(), opts)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -51,6 +52,10 @@ func ToolsDir() (string, error) {
 	return filepath.Join(root, "tools", "temporal"), nil
 }
 
+// buildTimeout bounds one build of a tool. A first build takes about four
+// minutes on two quiet cores, several times that on busy ones.
+const buildTimeout = 30 * time.Minute
+
 // buildTool builds t from the tools module into bin/<name>-<go.sum digest>
 // unless that file exists or t's environment variable names a binary.
 func buildTool(ctx context.Context, log *slog.Logger, t tool) (string, error) {
@@ -67,26 +72,56 @@ func buildTool(ctx context.Context, log *slog.Logger, t tool) (string, error) {
 	}
 	digest := sha256.Sum256(sum)
 	bin := filepath.Join(filepath.Dir(filepath.Dir(toolsDir)), "bin", t.name+"-"+hex.EncodeToString(digest[:])[:12])
+	return buildOnce(ctx, log, bin, toolsDir, t.pkg)
+}
+
+// buildOnce builds pkg of the module in dir into bin, unless bin exists.
+//
+// The build is a one-time cost every later caller shares, so it does not
+// run on the caller's deadline: a caller that gives a server three
+// minutes to start must not kill the first build on a busy machine (it
+// did, in CI on a fresh machine). Only the caller's cancellation stops it.
+// Callers in other processes (test packages run in parallel) wait for one
+// build instead of each compiling the same binary on the same cores.
+func buildOnce(ctx context.Context, log *slog.Logger, bin, dir, pkg string) (string, error) {
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		return "", err
 	}
-	log.Info("building from tools/temporal (first time only, a few minutes)", "binary", t.name)
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), buildTimeout)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			cancel()
+		}
+	})
+	defer stop()
+
+	unlock, err := lockFile(bctx, bin+".lock")
+	if err != nil {
+		return "", fmt.Errorf("devserver: wait for the build of %s: %w", filepath.Base(bin), err)
+	}
+	defer unlock()
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil // another process built it while we waited
+	}
+	name := filepath.Base(bin)
+	log.Info("building from tools/temporal (first time only, a few minutes)", "binary", name)
 	start := time.Now()
 	tmp := fmt.Sprintf("%s.tmp-%d", bin, os.Getpid())
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", tmp, t.pkg)
-	cmd.Dir = toolsDir
+	cmd := exec.CommandContext(bctx, "go", "build", "-o", tmp, pkg)
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		os.Remove(tmp)
-		return "", fmt.Errorf("devserver: build %s: %w", t.name, err)
+		return "", fmt.Errorf("devserver: build %s: %w", name, err)
 	}
 	// Rename is atomic: a concurrent builder never sees half a binary.
 	if err := os.Rename(tmp, bin); err != nil {
 		return "", err
 	}
-	log.Info("built", "binary", t.name, "path", bin, "took", time.Since(start).Round(time.Second))
+	log.Info("built", "binary", name, "path", bin, "took", time.Since(start).Round(time.Second))
 	return bin, nil
 }
