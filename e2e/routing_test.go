@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -127,35 +128,60 @@ func TestAutosignWebhooksAreAddressedDirectly(t *testing.T) {
 }
 
 // A route started by the send's registration has its owner and status
-// from its start: an owned route writes nothing to visibility while its
-// owner runs (each upsert is a visibility write, per process).
-func TestOwnedRouteStartsIndexed(t *testing.T) {
+// from its start and sleeps: it writes nothing to visibility and runs no
+// workflow task while its owner runs (each would cost every process), yet
+// an event held on it (the bridge's SignalWithStart) wakes it at once and
+// reaches the owner.
+func TestOwnedRouteSleepsUntilAnEventIsHeld(t *testing.T) {
 	ctx := context.Background()
 	ref := "indexed-" + processes.NewProcessID()
-	_, run := startArchiveOnly(t, arqsign.Name, ref)
+	in, run := startArchiveOnly(t, arqsign.Name, ref)
 	defer stack.Client.TerminateWorkflow(ctx, run.GetID(), "", "test done")
 	require.NoError(t, routing.RegisterOwner(ctx, stack.Client, stack.Config.Temporal.TaskQueue, arqsign.Name, ref, run.GetID()))
 	routeID := routing.RouteWorkflowID(arqsign.Name, ref)
 	defer stack.Client.TerminateWorkflow(ctx, routeID, "", "test done")
-	// The route has taken the registration once a query answers "routed".
-	require.Eventually(t, func() bool {
-		v, err := stack.Client.QueryWorkflow(ctx, routeID, "", signing.QueryState)
-		var st map[string]any
-		return err == nil && v.Get(&st) == nil && st["status"] == routing.RouteRouted
-	}, 30*time.Second, 50*time.Millisecond)
 
 	desc, err := stack.Client.DescribeWorkflowExecution(ctx, routeID, "")
 	require.NoError(t, err)
-	var status string
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[signing.AttrStatus], &status))
+	info := desc.GetWorkflowExecutionInfo()
+	var status, owner string
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(info.GetSearchAttributes().GetIndexedFields()[signing.AttrStatus], &status))
 	require.Equal(t, routing.RouteRouted, status, "indexed from the start")
-	it := stack.Client.GetWorkflowHistory(ctx, routeID, "", false, 0)
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(info.GetMemo().GetFields()[routing.MemoOwner], &owner))
+	require.Equal(t, run.GetID(), owner, "the owner is in the memo from the start")
+	require.WithinDuration(t, time.Now().Add(routing.RegisteredRouteSleep), info.GetExecutionTime().AsTime(), time.Hour,
+		"the first task waits for the route's sleep")
+	// Long enough for a worker to have taken a task it had been given.
+	time.Sleep(2 * time.Second)
+	types := routeEventTypes(t, routeID)
+	require.Equal(t, []enumspb.EventType{enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED}, types,
+		"an owned route runs no task while it sleeps")
+
+	// An event that found no owner in time is held on the route: it wakes
+	// and hands the event over.
+	r := routing.NewRouter(stack.Client, stack.Config.Temporal.TaskQueue, 0)
+	require.NoError(t, r.Hold(ctx, signing.Event{Key: "held-" + ref, Provider: arqsign.Name, ProviderRef: ref,
+		Type: signing.EventSignerSigned, Signer: &signing.SignerRef{Name: "Ana Souza", Email: "ana@example.com"}, OccurredAt: time.Now()}))
+	require.Eventually(t, func() bool {
+		st, err := processes.State(ctx, stack.Client, in.ProcessID)
+		return err == nil && len(st.Events) == 1 && st.Events[0].Key == "held-"+ref
+	}, 30*time.Second, 50*time.Millisecond, "the held event reaches the owner of a sleeping route")
+	for _, e := range routeEventTypes(t, routeID) {
+		require.NotEqual(t, enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, e, "the route upserts nothing")
+		require.NotEqual(t, enumspb.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, e, "the route leaves its memo as it was")
+	}
+}
+
+func routeEventTypes(t *testing.T, routeID string) []enumspb.EventType {
+	t.Helper()
+	var types []enumspb.EventType
+	it := stack.Client.GetWorkflowHistory(context.Background(), routeID, "", false, 0)
 	for it.HasNext() {
 		e, err := it.Next()
 		require.NoError(t, err)
-		require.Nil(t, e.GetUpsertWorkflowSearchAttributesEventAttributes(), "event %d upserts search attributes", e.GetEventId())
-		require.Nil(t, e.GetWorkflowPropertiesModifiedEventAttributes(), "event %d upserts the memo", e.GetEventId())
+		types = append(types, e.GetEventType())
 	}
+	return types
 }
 
 // TestHeldRouteIsIndexedBeforeItRuns: a route an event starts is indexed
