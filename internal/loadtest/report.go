@@ -3,6 +3,7 @@ package loadtest
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -106,6 +107,9 @@ func PrintIngest(w io.Writer, r IngestResult) {
 			round.Bridge.Failed, round.Raw.Failed)
 	}
 	tw.Flush()
+	if gap, ok := p99Gap(r.Rounds); ok {
+		fmt.Fprintf(w, "\np99 bridge - raw, paired by round: median %+.1f ms (%s)\n", gap.median, gap.spread)
+	}
 	fmt.Fprintf(w, "\nall rounds (events/s: the median round's; percentiles: over every event):\n\n")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\tevents\tfailed\tdelivered\tseconds\tevents/s\tp50 ms\tp99 ms\tmax ms\tTemporal calls/event\t")
@@ -227,4 +231,31 @@ func statusList(statuses map[int]int) string {
 		return "none"
 	}
 	return strings.Join(parts, " ")
+}
+
+// roundGap is how far the bridge's p99 was from raw's, round by round.
+type roundGap struct {
+	median float64 // ms
+	spread string  // range, and how many rounds were within 5 ms
+}
+
+// p99Gap pairs the two sides' p99 within each round, as the ratio pairs
+// their throughputs: both ran back to back in the same state of the
+// machine, so a slow spell weighs on one round, not on one side's pooled
+// percentile. The pooled p99s stay in the result line.
+func p99Gap(rounds []IngestRound) (roundGap, bool) {
+	if len(rounds) < 2 {
+		return roundGap{}, false
+	}
+	gaps := make([]float64, len(rounds))
+	within := 0
+	for i, round := range rounds {
+		gaps[i] = ms(round.Bridge.P99) - ms(round.Raw.P99)
+		if gaps[i] <= 5 {
+			within++
+		}
+	}
+	lo, hi := slices.Min(gaps), slices.Max(gaps)
+	return roundGap{median: median(gaps),
+		spread: fmt.Sprintf("%+.1f to %+.1f; %d of %d rounds within 5 ms", lo, hi, within, len(rounds))}, true
 }

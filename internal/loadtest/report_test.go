@@ -87,6 +87,7 @@ func TestPrintShowsEveryRoundInItsOrder(t *testing.T) {
 	m := ingestLine.FindStringSubmatch(lastLine(out))
 	require.NotNil(t, m, lastLine(out))
 	require.Equal(t, "0.90", m[4], "the line's ratio is the median round's")
+	require.Contains(t, out, "p99 bridge - raw, paired by round: median +10.0 ms (+10.0 to +10.0; 0 of 3 rounds within 5 ms)")
 
 	life := func(ours, bare float64, first bool) LifecycleRound {
 		return LifecycleRound{FirmaflowFirst: first, Firmaflow: LifecyclePhase{Summary: Summary{PerSecond: ours}}, Bare: LifecyclePhase{Summary: Summary{PerSecond: bare}}}
@@ -163,4 +164,23 @@ func TestPrintIngestSplitsWhereAnEventsTimeGoes(t *testing.T) {
 	require.Contains(t, b.String(), "bridge: 5.00 round trip (not split: the bridge runs elsewhere)")
 	require.NotContains(t, b.String(), "the bridge adds")
 	require.Regexp(t, `(?m)^\s+1\s+raw,bridge\s.*\sn/a\s+n/a\s+4\.00\s+0\s+0$`, b.String())
+}
+
+// The p99 gap pairs the sides within each round: one slow round shows as
+// one round, not as a pooled percentile.
+func TestP99GapPairsTheSidesByRound(t *testing.T) {
+	round := func(bridge, raw time.Duration) IngestRound {
+		return IngestRound{Bridge: IngestPhase{Summary: Summary{P99: bridge}}, Raw: IngestPhase{Summary: Summary{P99: raw}}}
+	}
+	gap, ok := p99Gap([]IngestRound{
+		round(22*time.Millisecond, 20*time.Millisecond),
+		round(300*time.Millisecond, 200*time.Millisecond), // a slow spell in the bridge's phase
+		round(19*time.Millisecond, 21*time.Millisecond),
+		round(30*time.Millisecond, 24*time.Millisecond),
+	})
+	require.True(t, ok)
+	require.InDelta(t, 4.0, gap.median, 1e-9, "median of +2, +100, -2, +6")
+	require.Equal(t, "-2.0 to +100.0; 2 of 4 rounds within 5 ms", gap.spread)
+	_, ok = p99Gap([]IngestRound{round(time.Millisecond, time.Millisecond)})
+	require.False(t, ok, "one round pairs nothing the pooled figures do not say")
 }
